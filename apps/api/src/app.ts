@@ -1,0 +1,94 @@
+/**
+ * buildApp(deps): the whole HTTP application, without listening. server.ts listens; tests call buildApp with their
+ * own database and use `app.inject` or a real port.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger, type FastifyHttpOptions, type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { LoggerOptions } from 'pino';
+import type { Database } from './db/client.js';
+import { DEFAULT_MIGRATIONS_DIR } from './db/migrations.js';
+import type { Env } from './env.js';
+import type { SecretBox } from './lib/secrets.js';
+import { apiModules } from './modules/index.js';
+import healthRoutes from './modules/health/health.routes.js';
+import dbPlugin from './plugins/db.js';
+import errorsPlugin from './plugins/errors.js';
+import openapiPlugin from './plugins/openapi.js';
+import webPlugin from './plugins/web.js';
+
+const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const VERSION: string = (
+  JSON.parse(readFileSync(path.join(packageDir, 'package.json'), 'utf8')) as { version: string }
+).version;
+
+export interface AppDeps {
+  env: Env;
+  db: Database;
+  secrets: SecretBox;
+  /** pino options, a logger instance, or false for silence (tests) */
+  logger?: LoggerOptions | FastifyBaseLogger | false;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+function trustProxy(value: string): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    return (_address, hop) => hop < hops;
+  }
+  return value.split(',').map((s) => s.trim());
+}
+
+export type App = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
+
+export async function buildApp(deps: AppDeps): Promise<App> {
+  const { env } = deps;
+  const loggerIsInstance = deps.logger && typeof (deps.logger as FastifyBaseLogger).child === 'function';
+  const logging: Pick<FastifyHttpOptions<Server>, 'logger' | 'loggerInstance'> = loggerIsInstance
+    ? { loggerInstance: deps.logger as FastifyBaseLogger }
+    : { logger: deps.logger === undefined ? false : (deps.logger as LoggerOptions | false) };
+  const app = Fastify<Server>({
+    ...logging,
+    bodyLimit: env.PADDOCK_BODY_LIMIT,
+    trustProxy: trustProxy(env.PADDOCK_TRUST_PROXY),
+    // A caller's request id is kept when it looks like one, so logs can be followed across services.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    routerOptions: { maxParamLength: 256 },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  // JSON only: anything else is answered 415 instead of reaching a handler as a string.
+  app.removeContentTypeParser('text/plain');
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await app.register(errorsPlugin);
+  await app.register(dbPlugin, { db: deps.db, secrets: deps.secrets, env });
+  await app.register(openapiPlugin, { version: VERSION });
+  await app.register(healthRoutes, { migrationsDir: env.PADDOCK_MIGRATIONS_DIR ?? DEFAULT_MIGRATIONS_DIR });
+  await app.register(
+    async (api) => {
+      for (const module of apiModules) await api.register(module);
+    },
+    { prefix: '/api/v1' },
+  );
+  await app.register(webPlugin, { root: env.PADDOCK_WEB_DIR ?? path.resolve(packageDir, '../web/dist') });
+  return app;
+}

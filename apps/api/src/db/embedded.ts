@@ -1,0 +1,92 @@
+/**
+ * The embedded default: PGlite (Postgres compiled to WebAssembly) stored in the data dir and served over the
+ * Postgres wire protocol on loopback, so Prisma and adapter-pg run exactly as against a real server.
+ * One process owns a data dir at a time: a lock file holding the owner's pid guards it.
+ */
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+
+export class DataDirLockedError extends Error {
+  constructor(
+    readonly dataDir: string,
+    readonly pid: number,
+  ) {
+    super(
+      `The data dir ${dataDir} is in use by another Paddock process (pid ${pid}). ` +
+        'Stop that process, or give this one its own PADDOCK_DATA_DIR.',
+    );
+    this.name = 'DataDirLockedError';
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Takes the data dir's lock or throws DataDirLockedError; a lock left by a dead process is taken over. */
+export function lockDataDir(dataDir: string): () => void {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const lockPath = path.join(dataDir, 'paddock.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(lockPath, 'wx', 0o600);
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => {
+        try {
+          if (readFileSync(lockPath, 'utf8').trim() === String(process.pid)) rmSync(lockPath);
+        } catch {
+          // already gone
+        }
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const owner = Number.parseInt(readFileSync(lockPath, 'utf8').trim(), 10);
+      if (Number.isInteger(owner) && owner !== process.pid && isAlive(owner)) {
+        throw new DataDirLockedError(dataDir, owner);
+      }
+      rmSync(lockPath, { force: true });
+    }
+  }
+  throw new Error(`could not take the lock ${lockPath}`);
+}
+
+export interface EmbeddedDatabase {
+  connectionString: string;
+  close(): Promise<void>;
+}
+
+export async function startEmbeddedDatabase(opts: { dataDir: string; port?: number }): Promise<EmbeddedDatabase> {
+  const unlock = lockDataDir(opts.dataDir);
+  let db: PGlite | undefined;
+  let server: PGLiteSocketServer | undefined;
+  try {
+    db = await PGlite.create({ dataDir: path.join(opts.dataDir, 'pgdata') });
+    server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: opts.port ?? 0, maxConnections: 16 });
+    await server.start();
+    const address = server.getServerConn();
+    const connectionString = `postgresql://postgres:postgres@${address}/postgres?sslmode=disable`;
+    const started = { db, server };
+    return {
+      connectionString,
+      async close() {
+        await started.server.stop();
+        await started.db.close();
+        unlock();
+      },
+    };
+  } catch (error) {
+    await server?.stop().catch(() => {});
+    await db?.close().catch(() => {});
+    unlock();
+    throw error;
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * The API's environment, parsed once at start (server.ts) and passed down. Modules never read process.env.
+ * Every variable here is documented in the README with its default; the compose file is checked against this list.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+
+const Port = z.coerce.number().int().min(0).max(65535);
+
+/** 32 bytes, given as 64 hex characters or as base64. */
+const SecretKey = z.string().refine((v) => decodeSecretKey(v) !== null, {
+  message: 'must be 32 bytes as 64 hex characters or base64 (generate one with: openssl rand -base64 32)',
+});
+
+export const EnvSchema = z
+  .object({
+    NODE_ENV: z.enum(['production', 'development', 'test']).default('production'),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    PORT: Port.default(3000),
+    /** where the embedded database, the generated secret key and the lock file live */
+    PADDOCK_DATA_DIR: z.string().min(1).default('./.paddock'),
+    /** Postgres to use; without it Paddock runs embedded PGlite in PADDOCK_DATA_DIR */
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, { message: 'must be a postgres:// or postgresql:// URL' })
+      .optional(),
+    /** auto: apply pending migrations at start; off: refuse to start on a stale schema */
+    PADDOCK_MIGRATE: z.enum(['auto', 'off']).default('auto'),
+    PADDOCK_SECRET_KEY: SecretKey.optional(),
+    /** comma-separated keys that older ciphertexts may still use (key rotation) */
+    PADDOCK_SECRET_KEYS_PREVIOUS: z
+      .string()
+      .optional()
+      .transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : []))
+      .pipe(z.array(SecretKey)),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    PADDOCK_LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
+    /** built web app to serve; defaults to apps/web/dist beside the API */
+    PADDOCK_WEB_DIR: z.string().optional(),
+    /** directory of Prisma migrations; defaults to prisma/migrations of the checkout or image */
+    PADDOCK_MIGRATIONS_DIR: z.string().optional(),
+    /** largest request body accepted, in bytes */
+    PADDOCK_BODY_LIMIT: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+    /** how long in-flight requests may take to finish on shutdown */
+    PADDOCK_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+    /** trust X-Forwarded-* from a proxy in front (true, false, a hop count or a list of addresses) */
+    PADDOCK_TRUST_PROXY: z.string().default('false'),
+    /** loopback port of the embedded database (0 = any free port) */
+    PADDOCK_EMBEDDED_DB_PORT: Port.default(0),
+  })
+  .superRefine((env, ctx) => {
+    if (env.DATABASE_URL && !env.PADDOCK_SECRET_KEY) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PADDOCK_SECRET_KEY'],
+        message:
+          'is required with DATABASE_URL, so every replica encrypts with the same key (generate one with: openssl rand -base64 32)',
+      });
+    }
+  });
+
+export type Env = z.infer<typeof EnvSchema>;
+
+/** Names of every variable the API reads. */
+export const ENV_NAMES: string[] = Object.keys(EnvSchema.shape);
+
+export class EnvError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid environment:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'EnvError';
+  }
+}
+
+/** Parses the environment; throws EnvError naming every bad variable at once. */
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const result = EnvSchema.safeParse(cleaned);
+  if (!result.success) {
+    throw new EnvError(
+      result.error.issues.map((issue) => {
+        const name = issue.path.join('.') || '(environment)';
+        const given = typeof issue.path[0] === 'string' ? cleaned[issue.path[0]] : undefined;
+        const secret = /KEY|URL/.test(name);
+        return `${name}: ${issue.message}${given !== undefined && !secret ? ` (got ${JSON.stringify(given)})` : ''}`;
+      }),
+    );
+  }
+  return { ...result.data, PADDOCK_DATA_DIR: path.resolve(result.data.PADDOCK_DATA_DIR) };
+}
+
+export function decodeSecretKey(value: string): Buffer | null {
+  const trimmed = value.trim();
+  if (/^[0-9a-fA-F]{64}$/.test(trimmed)) return Buffer.from(trimmed, 'hex');
+  if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(trimmed)) {
+    const buf = Buffer.from(trimmed, 'base64');
+    if (buf.length === 32) return buf;
+  }
+  return null;
+}

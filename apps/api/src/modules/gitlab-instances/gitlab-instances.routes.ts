@@ -1,0 +1,76 @@
+import {
+  CreateGitlabInstanceBody,
+  GitlabInstance,
+  GitlabInstanceList,
+  IdParams,
+  Problem,
+  UpdateGitlabInstanceBody,
+} from '@paddock/contracts';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { gitlabInstancesRepository } from './gitlab-instances.repository.js';
+import { gitlabInstancesService } from './gitlab-instances.service.js';
+
+const gitlabInstancesRoutes: FastifyPluginAsyncZod = async (app) => {
+  const service = gitlabInstancesService({ repo: gitlabInstancesRepository(app.db.prisma), secrets: app.secrets });
+  const tags = ['gitlab'];
+
+  app.get(
+    '/gitlab-instances',
+    { schema: { tags, summary: 'List connected GitLab instances', response: { 200: GitlabInstanceList } } },
+    async () => ({ items: await service.list() }),
+  );
+
+  app.post(
+    '/gitlab-instances',
+    {
+      schema: {
+        tags,
+        summary: 'Connect a GitLab instance',
+        body: CreateGitlabInstanceBody,
+        response: { 201: GitlabInstance, 400: Problem, 409: Problem },
+      },
+    },
+    async (request, reply) => reply.status(201).send(await service.create(request.body)),
+  );
+
+  app.get(
+    '/gitlab-instances/:id',
+    {
+      schema: { tags, summary: 'Get a GitLab instance', params: IdParams, response: { 200: GitlabInstance, 404: Problem } },
+    },
+    async (request) => service.get(request.params.id),
+  );
+
+  app.patch(
+    '/gitlab-instances/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Change a GitLab instance (name, URL or access token)',
+        params: IdParams,
+        body: UpdateGitlabInstanceBody,
+        response: { 200: GitlabInstance, 400: Problem, 404: Problem, 409: Problem },
+      },
+    },
+    async (request) => service.update(request.params.id, request.body),
+  );
+
+  app.delete(
+    '/gitlab-instances/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Disconnect a GitLab instance that has no runners left',
+        params: IdParams,
+        response: { 204: z.null(), 404: Problem, 409: Problem },
+      },
+    },
+    async (request, reply) => {
+      await service.delete(request.params.id);
+      return reply.status(204).send(null);
+    },
+  );
+};
+
+export default gitlabInstancesRoutes;

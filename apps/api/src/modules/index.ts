@@ -1,0 +1,11 @@
+/**
+ * The REST modules mounted under /api/v1. Each one builds its own service and repository from the app's
+ * dependencies; adding a domain is one line here.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import gitlabInstancesRoutes from './gitlab-instances/gitlab-instances.routes.js';
+import machinesRoutes from './machines/machines.routes.js';
+import runnersRoutes from './runners/runners.routes.js';
+import tagsRoutes from './tags/tags.routes.js';
+
+export const apiModules: FastifyPluginAsync[] = [gitlabInstancesRoutes, machinesRoutes, runnersRoutes, tagsRoutes];

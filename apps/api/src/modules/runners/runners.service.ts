@@ -1,0 +1,80 @@
+/**
+ * Runners as Paddock knows them: GitLab's settings, the token's limits (never the token) and where they run.
+ */
+import type { ListRunnersQuery, Runner, RunnerDetail, RunnerPage } from '@paddock/contracts';
+import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
+import { NotFoundError } from '../../lib/errors.js';
+import type { RunnerDetailRow, RunnerRow, RunnersRepository } from './runners.repository.js';
+
+const CURSOR_SORT = '-id';
+
+export function toRunnerDto(row: RunnerRow): Runner {
+  const t = row.token;
+  return {
+    id: row.id,
+    gitlabInstanceId: row.gitlabInstanceId,
+    gitlabRunnerId: row.gitlabRunnerId,
+    runnerType: row.runnerType,
+    groupId: row.groupId,
+    projectId: row.projectId,
+    description: row.description,
+    tags: row.tags,
+    runUntagged: row.runUntagged,
+    locked: row.locked,
+    paused: row.paused,
+    accessLevel: row.accessLevel,
+    maximumTimeout: row.maximumTimeout,
+    maintenanceNote: row.maintenanceNote,
+    executor: row.executor,
+    source: row.source,
+    gitlabStatus: row.gitlabStatus,
+    contactedAt: row.contactedAt?.toISOString() ?? null,
+    token: t && {
+      last4: t.last4,
+      obtainedAt: t.obtainedAt.toISOString(),
+      expiresAt: t.expiresAt?.toISOString() ?? null,
+      rotatedAt: t.rotatedAt?.toISOString() ?? null,
+      limitMode: t.limitMode,
+      limitValue: t.limitValue,
+      requestConcurrency: t.requestConcurrency,
+    },
+    machineCount: row._count.assignments,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+function toRunnerDetailDto(row: RunnerDetailRow): RunnerDetail {
+  return {
+    ...toRunnerDto(row),
+    assignments: row.assignments.map((a) => ({
+      machineId: a.machine.id,
+      hostname: a.machine.hostname,
+      systemId: a.machine.systemId,
+      limitOverride: a.limitOverride,
+      requestConcurrencyOverride: a.requestConcurrencyOverride,
+      effectiveLimit: a.effectiveLimit,
+    })),
+  };
+}
+
+export function runnersService(deps: { repo: RunnersRepository }) {
+  const { repo } = deps;
+  return {
+    async list(query: ListRunnersQuery): Promise<RunnerPage> {
+      const afterId = query.cursor ? decodeCursor(query.cursor, CURSOR_SORT).id : null;
+      const { rows, hasMore, total } = await repo.list(query, afterId);
+      const last = rows.at(-1);
+      return {
+        items: rows.map(toRunnerDto),
+        nextCursor: hasMore && last ? encodeCursor({ s: CURSOR_SORT, v: null, id: last.id }) : null,
+        total,
+      };
+    },
+    async get(id: string): Promise<RunnerDetail> {
+      const row = await repo.get(id);
+      if (!row) throw new NotFoundError('Runner', id);
+      return toRunnerDetailDto(row);
+    },
+  };
+}

@@ -1,0 +1,39 @@
+/**
+ * Serves the built web app on the API's port: hashed assets cached for a year, index.html for every other page
+ * path so client-side routes survive a reload. API paths never fall through to the app.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { NotFoundError } from '../lib/errors.js';
+
+const NOT_APP = /^\/(api|agent|live|healthz|readyz|metrics)(\/|$|\?)/;
+
+export default fp(
+  async function webPlugin(app: FastifyInstance, opts: { root: string }) {
+    const index = path.join(opts.root, 'index.html');
+    if (!existsSync(index)) {
+      app.log.warn({ root: opts.root }, 'web app not built: serving the API only (run `pnpm build`)');
+      return;
+    }
+    await app.register(fastifyStatic, {
+      root: opts.root,
+      wildcard: false,
+      index: false,
+      setHeaders(res, filePath) {
+        const immutable = filePath.includes(`${path.sep}assets${path.sep}`);
+        (res as unknown as { setHeader(name: string, value: string): void }).setHeader('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
+      },
+    });
+    app.get('/*', { schema: { hide: true } }, (request, reply) => {
+      if (NOT_APP.test(request.url)) throw new NotFoundError('Route', request.url.split('?')[0]);
+      return reply.header('cache-control', 'no-cache').sendFile('index.html');
+    });
+    app.get('/', { schema: { hide: true } }, (_request, reply) =>
+      reply.header('cache-control', 'no-cache').sendFile('index.html'),
+    );
+  },
+  { name: 'web' },
+);

@@ -1,0 +1,122 @@
+/**
+ * Paddock's entry point: parse the environment, open the database (embedded PGlite unless DATABASE_URL is set),
+ * bring the schema up to date, listen, and shut down cleanly on SIGINT/SIGTERM.
+ */
+import pg from 'pg';
+import pino from 'pino';
+import { buildApp, VERSION } from './app.js';
+import { createDatabase } from './db/client.js';
+import { startEmbeddedDatabase, type EmbeddedDatabase } from './db/embedded.js';
+import {
+  applyMigrations,
+  DEFAULT_MIGRATIONS_DIR,
+  describeStatus,
+  isCurrent,
+  migrationStatus,
+  readMigrations,
+} from './db/migrations.js';
+import { decodeSecretKey, EnvError, parseEnv, type Env } from './env.js';
+import { loggerOptions } from './lib/logger.js';
+import { createSecretBox, loadOrCreateKeyFile } from './lib/secrets.js';
+
+class StartupError extends Error {}
+
+async function prepareSchema(env: Env, connectionString: string, log: pino.Logger): Promise<void> {
+  const migrationsDir = env.PADDOCK_MIGRATIONS_DIR ?? DEFAULT_MIGRATIONS_DIR;
+  if (env.PADDOCK_MIGRATE === 'auto') {
+    const applied = await applyMigrations({ connectionString, migrationsDir, log: (m) => log.info(m) });
+    if (applied.length) log.info({ applied }, `applied ${applied.length} migration(s)`);
+    return;
+  }
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  try {
+    const status = await migrationStatus(client, await readMigrations(migrationsDir));
+    if (!isCurrent(status)) {
+      throw new StartupError(
+        `The database schema is not current (${describeStatus(status)}) and PADDOCK_MIGRATE=off. ` +
+          'Apply the migrations first (pnpm db:migrate, or start once with PADDOCK_MIGRATE=auto).',
+      );
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+async function main(): Promise<void> {
+  let env: Env;
+  try {
+    env = parseEnv(process.env);
+  } catch (error) {
+    if (error instanceof EnvError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const log = pino(loggerOptions({ level: env.LOG_LEVEL, pretty: env.PADDOCK_LOG_FORMAT === 'pretty' }));
+
+  let embedded: EmbeddedDatabase | undefined;
+  const cleanup: Array<() => Promise<void>> = [];
+  const runCleanup = async () => {
+    for (const step of cleanup.reverse()) await step().catch((err) => log.error({ err }, 'cleanup failed'));
+  };
+
+  try {
+    let connectionString = env.DATABASE_URL;
+    if (!connectionString) {
+      embedded = await startEmbeddedDatabase({ dataDir: env.PADDOCK_DATA_DIR, port: env.PADDOCK_EMBEDDED_DB_PORT });
+      cleanup.push(() => embedded!.close());
+      connectionString = embedded.connectionString;
+      log.info({ dataDir: env.PADDOCK_DATA_DIR }, 'using the embedded database');
+    }
+    const key = env.PADDOCK_SECRET_KEY
+      ? decodeSecretKey(env.PADDOCK_SECRET_KEY)!
+      : loadOrCreateKeyFile(env.PADDOCK_DATA_DIR);
+    const secrets = createSecretBox(key, env.PADDOCK_SECRET_KEYS_PREVIOUS.map((k) => decodeSecretKey(k)!));
+
+    await prepareSchema(env, connectionString, log);
+    const db = createDatabase({ connectionString, maxConnections: embedded ? 8 : 20 });
+    cleanup.push(() => db.close());
+
+    const app = await buildApp({ env, db, secrets, logger: log });
+    cleanup.push(() => app.close());
+    await app.listen({ host: env.HOST, port: env.PORT });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : env.PORT;
+    const host = env.HOST.includes(':') ? `[${env.HOST}]` : env.HOST;
+    const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
+    log.info({ url, version: VERSION }, 'Paddock is listening');
+    console.log(`\n  Paddock ${VERSION} is running at ${url}\n  API docs: ${url}/api/v1/docs\n  Stop with Ctrl-C.\n`);
+  } catch (error) {
+    await runCleanup();
+    if (error instanceof StartupError || (error as Error).name === 'DataDirLockedError') {
+      console.error(`\n${(error as Error).message}\n`);
+    } else {
+      log.error({ err: error }, 'Paddock failed to start');
+    }
+    process.exit(1);
+  }
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) {
+      log.warn('second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ signal }, 'shutting down: finishing in-flight requests');
+    const force = setTimeout(() => {
+      log.error('shutdown timed out: exiting');
+      process.exit(1);
+    }, env.PADDOCK_SHUTDOWN_TIMEOUT_MS);
+    force.unref();
+    await runCleanup();
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+}
+
+void main();

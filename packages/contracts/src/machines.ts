@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { Id, Labels, ListParam, Page, PageQuery, Timestamp } from './common.js';
+
+export const CONNECTION_STATES = ['never_connected', 'online', 'offline'] as const;
+export const ConnectionState = z.enum(CONNECTION_STATES);
+export type ConnectionState = z.infer<typeof ConnectionState>;
+
+/**
+ * Status filters for the machine list. A machine can match several: an online machine may also be draining,
+ * drifting or still applying a revision.
+ */
+export const MACHINE_STATUS_FILTERS = [
+  'online',
+  'offline',
+  'never_connected',
+  'draining',
+  'drifting',
+  'applying',
+  'failed',
+] as const;
+export const MachineStatusFilter = z.enum(MACHINE_STATUS_FILTERS);
+export type MachineStatusFilter = z.infer<typeof MachineStatusFilter>;
+
+export const MACHINE_SORTS = ['hostname', '-hostname', 'lastSeenAt', '-lastSeenAt', 'createdAt', '-createdAt'] as const;
+export const MachineSort = z.enum(MACHINE_SORTS);
+export type MachineSort = z.infer<typeof MachineSort>;
+
+/** `label=key=value` (or `label=key` for "has key"), repeatable; all must match. */
+export const LabelSelector = z.string().regex(/^[a-z0-9][a-z0-9._/-]{0,62}(=.{0,255})?$/, {
+  message: 'use key=value or key',
+});
+
+export const ListMachinesQuery = PageQuery.extend({
+  status: ListParam.pipe(z.array(MachineStatusFilter)).optional(),
+  label: ListParam.pipe(z.array(LabelSelector)).optional(),
+  /** matches hostname or system_id, case-insensitively */
+  q: z.string().trim().max(200).optional(),
+  sort: MachineSort.default('hostname'),
+});
+export type ListMachinesQuery = z.infer<typeof ListMachinesQuery>;
+
+/** Where the machine's config.toml stands against what Paddock wants it to run. */
+export const REVISION_STATES = ['none', 'in_sync', 'applying', 'failed'] as const;
+export const RevisionState = z.enum(REVISION_STATES);
+export type RevisionState = z.infer<typeof RevisionState>;
+
+export const Machine = z.object({
+  id: Id,
+  systemId: z.string().nullable(),
+  hostname: z.string(),
+  labels: z.record(z.string(), z.string()),
+  os: z.string().nullable(),
+  arch: z.string().nullable(),
+  agentVersion: z.string().nullable(),
+  runnerVersion: z.string().nullable(),
+  connectionState: ConnectionState,
+  connectedAt: Timestamp.nullable(),
+  lastSeenAt: Timestamp.nullable(),
+  desiredRevision: z.number().int(),
+  appliedRevision: z.number().int().nullable(),
+  revisionState: RevisionState,
+  drainingSince: Timestamp.nullable(),
+  drifting: z.boolean(),
+  driftKeys: z.array(z.string()),
+  concurrent: z.number().int().nullable(),
+  checkInterval: z.number().int().nullable(),
+  cpuCount: z.number().int().nullable(),
+  memoryBytes: z.number().nullable(),
+  runnerCount: z.number().int(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+export type Machine = z.infer<typeof Machine>;
+
+export const MachinePage = Page(Machine);
+export type MachinePage = z.infer<typeof MachinePage>;
+
+export const UpdateMachineBody = z.strictObject({
+  /** replaces the whole label set */
+  labels: Labels,
+});
+export type UpdateMachineBody = z.infer<typeof UpdateMachineBody>;
