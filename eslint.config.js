@@ -36,11 +36,22 @@ export default tseslint.config(
   {
     // Modules read configuration through the parsed env passed to them, never from process.env.
     files: ['apps/api/src/**/*.ts'],
-    ignores: ['apps/api/src/env.ts', 'apps/api/src/server.ts', 'apps/api/src/db/cli.ts', '**/*.test.ts', '**/test/**'],
+    ignores: [
+      'apps/api/src/env.ts',
+      'apps/api/src/server.ts',
+      'apps/api/src/db/cli.ts',
+      'apps/api/src/cli/**',
+      '**/*.test.ts',
+      '**/test/**',
+    ],
     rules: {
       'no-restricted-properties': [
         'error',
-        { object: 'process', property: 'env', message: 'Read configuration from the parsed Env (src/env.ts).' },
+        {
+          object: 'process',
+          property: 'env',
+          message: 'Read configuration from the parsed Env (src/env.ts).',
+        },
       ],
     },
   },

@@ -9,7 +9,10 @@ import { fileURLToPath } from 'node:url';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import Fastify, {
   LogController,
-  type FastifyBaseLogger, type FastifyHttpOptions, type FastifyInstance } from 'fastify';
+  type FastifyBaseLogger,
+  type FastifyHttpOptions,
+  type FastifyInstance,
+} from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { LoggerOptions } from 'pino';
 import type { Database } from './db/client.js';
@@ -48,7 +51,13 @@ function trustProxy(value: string): boolean | string[] | ((address: string, hop:
   return value.split(',').map((s) => s.trim());
 }
 
-export type App = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
+export type App = FastifyInstance<
+  Server,
+  IncomingMessage,
+  ServerResponse,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
 
 export async function buildApp(deps: AppDeps): Promise<App> {
   const { env } = deps;

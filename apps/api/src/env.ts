@@ -31,7 +31,14 @@ export const EnvSchema = z
     PADDOCK_SECRET_KEYS_PREVIOUS: z
       .string()
       .optional()
-      .transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : []))
+      .transform((v) =>
+        v
+          ? v
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean)
+          : [],
+      )
       .pipe(z.array(SecretKey)),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     PADDOCK_LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
@@ -40,7 +47,12 @@ export const EnvSchema = z
     /** directory of Prisma migrations; defaults to prisma/migrations of the checkout or image */
     PADDOCK_MIGRATIONS_DIR: z.string().optional(),
     /** largest request body accepted, in bytes */
-    PADDOCK_BODY_LIMIT: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+    PADDOCK_BODY_LIMIT: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(64 * 1024 * 1024)
+      .default(1024 * 1024),
     /** how long in-flight requests may take to finish on shutdown */
     PADDOCK_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
     /** trust X-Forwarded-* from a proxy in front (true, false, a hop count or a list of addresses) */

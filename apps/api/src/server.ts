@@ -6,7 +6,6 @@ import pg from 'pg';
 import pino from 'pino';
 import { buildApp, VERSION } from './app.js';
 import { createDatabase } from './db/client.js';
-import { startEmbeddedDatabase, type EmbeddedDatabase } from './db/embedded.js';
 import {
   applyMigrations,
   DEFAULT_MIGRATIONS_DIR,
@@ -15,9 +14,9 @@ import {
   migrationStatus,
   readMigrations,
 } from './db/migrations.js';
-import { decodeSecretKey, EnvError, parseEnv, type Env } from './env.js';
+import { locateDatabase, secretBoxFromEnv } from './db/open.js';
+import { EnvError, parseEnv, type Env } from './env.js';
 import { loggerOptions } from './lib/logger.js';
-import { createSecretBox, loadOrCreateKeyFile } from './lib/secrets.js';
 
 class StartupError extends Error {}
 
@@ -56,27 +55,22 @@ async function main(): Promise<void> {
   }
   const log = pino(loggerOptions({ level: env.LOG_LEVEL, pretty: env.PADDOCK_LOG_FORMAT === 'pretty' }));
 
-  let embedded: EmbeddedDatabase | undefined;
   const cleanup: Array<() => Promise<void>> = [];
   const runCleanup = async () => {
     for (const step of cleanup.reverse()) await step().catch((err) => log.error({ err }, 'cleanup failed'));
   };
 
   try {
-    let connectionString = env.DATABASE_URL;
-    if (!connectionString) {
-      embedded = await startEmbeddedDatabase({ dataDir: env.PADDOCK_DATA_DIR, port: env.PADDOCK_EMBEDDED_DB_PORT });
-      cleanup.push(() => embedded!.close());
-      connectionString = embedded.connectionString;
-      log.info({ dataDir: env.PADDOCK_DATA_DIR }, 'using the embedded database');
-    }
-    const key = env.PADDOCK_SECRET_KEY
-      ? decodeSecretKey(env.PADDOCK_SECRET_KEY)!
-      : loadOrCreateKeyFile(env.PADDOCK_DATA_DIR);
-    const secrets = createSecretBox(key, env.PADDOCK_SECRET_KEYS_PREVIOUS.map((k) => decodeSecretKey(k)!));
+    const location = await locateDatabase(env);
+    cleanup.push(() => location.close());
+    if (location.embedded) log.info({ dataDir: env.PADDOCK_DATA_DIR }, 'using the embedded database');
+    const secrets = secretBoxFromEnv(env);
 
-    await prepareSchema(env, connectionString, log);
-    const db = createDatabase({ connectionString, maxConnections: embedded ? 8 : 20 });
+    await prepareSchema(env, location.connectionString, log);
+    const db = createDatabase({
+      connectionString: location.connectionString,
+      maxConnections: location.embedded ? 8 : 20,
+    });
     cleanup.push(() => db.close());
 
     const app = await buildApp({ env, db, secrets, logger: log });
@@ -87,7 +81,9 @@ async function main(): Promise<void> {
     const host = env.HOST.includes(':') ? `[${env.HOST}]` : env.HOST;
     const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
     log.info({ url, version: VERSION }, 'Paddock is listening');
-    console.log(`\n  Paddock ${VERSION} is running at ${url}\n  API docs: ${url}/api/v1/docs\n  Stop with Ctrl-C.\n`);
+    console.log(
+      `\n  Paddock ${VERSION} is running at ${url}\n  API docs: ${url}/api/v1/docs\n  Stop with Ctrl-C.\n`,
+    );
   } catch (error) {
     await runCleanup();
     if (error instanceof StartupError || (error as Error).name === 'DataDirLockedError') {

@@ -21,7 +21,14 @@ export const MACHINE_STATUS_FILTERS = [
 export const MachineStatusFilter = z.enum(MACHINE_STATUS_FILTERS);
 export type MachineStatusFilter = z.infer<typeof MachineStatusFilter>;
 
-export const MACHINE_SORTS = ['hostname', '-hostname', 'lastSeenAt', '-lastSeenAt', 'createdAt', '-createdAt'] as const;
+export const MACHINE_SORTS = [
+  'hostname',
+  '-hostname',
+  'lastSeenAt',
+  '-lastSeenAt',
+  'createdAt',
+  '-createdAt',
+] as const;
 export const MachineSort = z.enum(MACHINE_SORTS);
 export type MachineSort = z.infer<typeof MachineSort>;
 

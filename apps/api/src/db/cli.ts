@@ -7,7 +7,13 @@
  * PADDOCK_MIGRATION_DB_URL (default postgres://postgres@127.0.0.1:5432/postgres).
  */
 import pg from 'pg';
-import { applyMigrations, createMigration, migrationStatus, pendingSchemaChanges, readMigrations } from './migrations.js';
+import {
+  applyMigrations,
+  createMigration,
+  migrationStatus,
+  pendingSchemaChanges,
+  readMigrations,
+} from './migrations.js';
 import { DEFAULT_MIGRATIONS_DIR } from './migrations.js';
 
 const adminUrl = process.env.PADDOCK_MIGRATION_DB_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -48,7 +54,13 @@ async function main(argv: string[]): Promise<number> {
       const client = new pg.Client({ connectionString: url });
       await client.connect();
       try {
-        console.log(JSON.stringify(await migrationStatus(client, await readMigrations(DEFAULT_MIGRATIONS_DIR)), null, 2));
+        console.log(
+          JSON.stringify(
+            await migrationStatus(client, await readMigrations(DEFAULT_MIGRATIONS_DIR)),
+            null,
+            2,
+          ),
+        );
       } finally {
         await client.end();
       }
@@ -57,7 +69,9 @@ async function main(argv: string[]): Promise<number> {
     case 'check': {
       const sql = await pendingSchemaChanges({ adminUrl });
       if (sql) {
-        console.error(`schema.prisma has changes that no migration holds. Run: pnpm db:migration <name>\n\n${sql}`);
+        console.error(
+          `schema.prisma has changes that no migration holds. Run: pnpm db:migration <name>\n\n${sql}`,
+        );
         return 1;
       }
       console.log('schema.prisma matches the migrations.');

@@ -64,7 +64,10 @@ export interface EmbeddedDatabase {
   close(): Promise<void>;
 }
 
-export async function startEmbeddedDatabase(opts: { dataDir: string; port?: number }): Promise<EmbeddedDatabase> {
+export async function startEmbeddedDatabase(opts: {
+  dataDir: string;
+  port?: number;
+}): Promise<EmbeddedDatabase> {
   const unlock = lockDataDir(opts.dataDir);
   let db: PGlite | undefined;
   let server: PGLiteSocketServer | undefined;

@@ -15,7 +15,8 @@ import { withSchemaEngine, type MigrationList } from './schema-engine.js';
 export const MIGRATION_LOCK_KEY = 0x7061646_46f636bn;
 
 const LOCKFILE = 'migration_lock.toml';
-const LOCKFILE_CONTENT = '# Written by Paddock\'s migration tool; keep it in version control.\nprovider = "postgresql"\n';
+const LOCKFILE_CONTENT =
+  '# Written by Paddock\'s migration tool; keep it in version control.\nprovider = "postgresql"\n';
 
 /** The repository (or image) root: two levels above this file's package directory. */
 const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -73,9 +74,11 @@ export function isCurrent(status: MigrationStatus): boolean {
 
 export function describeStatus(status: MigrationStatus): string {
   const parts: string[] = [];
-  if (status.pending.length) parts.push(`${status.pending.length} pending migration(s): ${status.pending.join(', ')}`);
+  if (status.pending.length)
+    parts.push(`${status.pending.length} pending migration(s): ${status.pending.join(', ')}`);
   if (status.failed.length) parts.push(`failed migration(s): ${status.failed.join(', ')}`);
-  if (status.modified.length) parts.push(`migration(s) changed after being applied: ${status.modified.join(', ')}`);
+  if (status.modified.length)
+    parts.push(`migration(s) changed after being applied: ${status.modified.join(', ')}`);
   return parts.join('; ') || 'schema is current';
 }
 
@@ -84,13 +87,19 @@ interface Queryable {
 }
 
 /** Compares the directory with `_prisma_migrations` without changing anything. */
-export async function migrationStatus(db: Queryable, migrations: MigrationFileInfo[]): Promise<MigrationStatus> {
+export async function migrationStatus(
+  db: Queryable,
+  migrations: MigrationFileInfo[],
+): Promise<MigrationStatus> {
   const exists = await db.query<{ t: string | null }>(`SELECT to_regclass('_prisma_migrations')::text AS t`);
   const rows = exists.rows[0]?.t
     ? (
-        await db.query<{ migration_name: string; checksum: string; finished_at: Date | null; rolled_back_at: Date | null }>(
-          'SELECT migration_name, checksum, finished_at, rolled_back_at FROM _prisma_migrations',
-        )
+        await db.query<{
+          migration_name: string;
+          checksum: string;
+          finished_at: Date | null;
+          rolled_back_at: Date | null;
+        }>('SELECT migration_name, checksum, finished_at, rolled_back_at FROM _prisma_migrations')
       ).rows
     : [];
   const live = rows.filter((r) => r.rolled_back_at === null);
@@ -171,7 +180,9 @@ export async function pendingSchemaChanges(opts: {
   const migrations = await readMigrations(migrationsDir);
   const schema = { path: schemaPath, content: await readFile(schemaPath, 'utf8') };
   const sql = await withScratchDatabase(opts.adminUrl, (url) =>
-    withSchemaEngine(url, (engine) => engine.diffMigrationsToSchema(toMigrationList(migrationsDir, migrations), schema)),
+    withSchemaEngine(url, (engine) =>
+      engine.diffMigrationsToSchema(toMigrationList(migrationsDir, migrations), schema),
+    ),
   );
   return isEmptyScript(sql) ? '' : sql;
 }

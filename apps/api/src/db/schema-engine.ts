@@ -51,13 +51,18 @@ class MigrationClient extends pg.Client {
 
 /** The parts of the WebAssembly global used here (Node has it; its types live in the DOM lib). */
 interface WasmGlobal {
-  instantiate(bytes: Uint8Array, imports: object): Promise<{ instance: { exports: Record<string, unknown> } }>;
+  instantiate(
+    bytes: Uint8Array,
+    imports: object,
+  ): Promise<{ instance: { exports: Record<string, unknown> } }>;
 }
 const wasm = (globalThis as unknown as { WebAssembly: WasmGlobal }).WebAssembly;
 
 interface WasmBindings {
   __wbg_set_wasm(exports: Record<string, unknown>): void;
-  SchemaEngine: { new: (options: unknown, log: (line: string) => void, adapter: object) => Promise<SchemaEngine> };
+  SchemaEngine: {
+    new: (options: unknown, log: (line: string) => void, adapter: object) => Promise<SchemaEngine>;
+  };
 }
 
 /**
@@ -101,7 +106,10 @@ const globalWithPanic = globalThis as { PRISMA_WASM_PANIC_REGISTRY?: { set_messa
 export interface EngineHandle {
   applyMigrations(list: MigrationList): Promise<ApplyMigrationsOutput>;
   /** SQL that turns the schema produced by `from` into `schemaPrisma`; empty when they match. */
-  diffMigrationsToSchema(from: MigrationList, schemaPrisma: { path: string; content: string }): Promise<string>;
+  diffMigrationsToSchema(
+    from: MigrationList,
+    schemaPrisma: { path: string; content: string },
+  ): Promise<string>;
 }
 
 const NO_FILTERS = { externalTables: [], externalEnums: [] };

@@ -18,7 +18,10 @@ export function encodeCursor(payload: CursorPayload): string {
 }
 
 const invalid = (message: string) =>
-  new ValidationError([{ path: 'query.cursor', message, code: 'invalid_cursor' }], 'The cursor is not valid.');
+  new ValidationError(
+    [{ path: 'query.cursor', message, code: 'invalid_cursor' }],
+    'The cursor is not valid.',
+  );
 
 export function decodeCursor(cursor: string, sort: string): CursorPayload {
   let parsed: unknown;

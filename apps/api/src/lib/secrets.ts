@@ -43,7 +43,13 @@ export function createSecretBox(current: Buffer, previous: Buffer[] = []): Secre
       cipher.setAAD(Buffer.from(purpose));
       const data = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
       const tag = cipher.getAuthTag();
-      return ['v1', keyId, iv.toString('base64url'), tag.toString('base64url'), data.toString('base64url')].join('.');
+      return [
+        'v1',
+        keyId,
+        iv.toString('base64url'),
+        tag.toString('base64url'),
+        data.toString('base64url'),
+      ].join('.');
     },
     decrypt(ciphertext, purpose) {
       const parts = ciphertext.split('.');
@@ -59,7 +65,9 @@ export function createSecretBox(current: Buffer, previous: Buffer[] = []): Secre
         const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
         decipher.setAAD(Buffer.from(purpose));
         decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-        return Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]).toString('utf8');
+        return Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]).toString(
+          'utf8',
+        );
       } catch {
         throw new SecretError(`ciphertext under key ${id} failed authentication`);
       }

@@ -8,4 +8,9 @@ import machinesRoutes from './machines/machines.routes.js';
 import runnersRoutes from './runners/runners.routes.js';
 import tagsRoutes from './tags/tags.routes.js';
 
-export const apiModules: FastifyPluginAsync[] = [gitlabInstancesRoutes, machinesRoutes, runnersRoutes, tagsRoutes];
+export const apiModules: FastifyPluginAsync[] = [
+  gitlabInstancesRoutes,
+  machinesRoutes,
+  runnersRoutes,
+  tagsRoutes,
+];

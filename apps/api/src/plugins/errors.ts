@@ -10,7 +10,12 @@ import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } fro
 import { Prisma } from '../db/client.js';
 import { AppError } from '../lib/errors.js';
 
-const PART_NAMES: Record<string, string> = { querystring: 'query', body: 'body', params: 'params', headers: 'headers' };
+const PART_NAMES: Record<string, string> = {
+  querystring: 'query',
+  body: 'body',
+  params: 'params',
+  headers: 'headers',
+};
 
 export function problem(
   status: number,
@@ -33,7 +38,9 @@ function fromPrisma(error: unknown): Problem | null {
     case 'P2002': {
       const fields = uniqueFields(error);
       return problem(409, 'conflict', 'Conflict', {
-        detail: fields.length ? `Another record already has this ${fields.join(' + ')}.` : 'A unique value is taken.',
+        detail: fields.length
+          ? `Another record already has this ${fields.join(' + ')}.`
+          : 'A unique value is taken.',
         errors: fields.map((f) => ({ path: `body.${f}`, message: 'already taken', code: 'unique' })),
       });
     }
@@ -42,7 +49,9 @@ function fromPrisma(error: unknown): Problem | null {
         detail: 'Other records still refer to this one; remove them first.',
       });
     case 'P2025':
-      return problem(404, 'not_found', 'Not found', { detail: `${meta.modelName ?? 'Record'} does not exist.` });
+      return problem(404, 'not_found', 'Not found', {
+        detail: `${meta.modelName ?? 'Record'} does not exist.`,
+      });
     default:
       return null;
   }
@@ -52,13 +61,17 @@ function uniqueFields(error: Prisma.PrismaClientKnownRequestError): string[] {
   const meta = error.meta as
     | {
         target?: string[] | string;
-        driverAdapterError?: { cause?: { table?: string; constraint?: { fields?: string[]; index?: string } } };
+        driverAdapterError?: {
+          cause?: { table?: string; constraint?: { fields?: string[]; index?: string } };
+        };
       }
     | undefined;
   const cause = meta?.driverAdapterError?.cause;
   // Postgres names a unique index <table>_<columns>_key; the columns are what the client needs to hear about.
   const fromIndex =
-    cause?.table && cause.constraint?.index?.startsWith(`${cause.table}_`) && cause.constraint.index.endsWith('_key')
+    cause?.table &&
+    cause.constraint?.index?.startsWith(`${cause.table}_`) &&
+    cause.constraint.index.endsWith('_key')
       ? [cause.constraint.index.slice(cause.table.length + 1, -'_key'.length)]
       : undefined;
   const fields = cause?.constraint?.fields ?? fromIndex ?? meta?.target;
@@ -72,11 +85,14 @@ function fromFastify(error: FastifyError): Problem | null {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return problem(400, 'malformed_json', 'Malformed JSON', {
-        detail: error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ? 'The body is empty.' : 'The body is not valid JSON.',
+        detail:
+          error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ? 'The body is empty.' : 'The body is not valid JSON.',
         errors: [{ path: 'body', message: 'not valid JSON', code: 'invalid_json' }],
       });
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return problem(413, 'payload_too_large', 'Payload too large', { detail: 'The body exceeds the size limit.' });
+      return problem(413, 'payload_too_large', 'Payload too large', {
+        detail: 'The body exceeds the size limit.',
+      });
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return problem(415, 'unsupported_media_type', 'Unsupported media type', {
@@ -89,9 +105,14 @@ function fromFastify(error: FastifyError): Problem | null {
   }
   // Other 4xx raised by Fastify itself (bad encodings, malformed URLs ...): safe to echo their message.
   if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
-    return problem(error.statusCode, error.statusCode === 429 ? 'rate_limited' : 'validation_failed', 'Bad request', {
-      detail: error.message,
-    });
+    return problem(
+      error.statusCode,
+      error.statusCode === 429 ? 'rate_limited' : 'validation_failed',
+      'Bad request',
+      {
+        detail: error.message,
+      },
+    );
   }
   return null;
 }
@@ -109,7 +130,11 @@ export default fp(
             const keys = (v.params as { keys?: unknown }).keys;
             // One entry per unknown field, so a form can point at each.
             if (v.keyword === 'unrecognized_keys' && Array.isArray(keys)) {
-              return keys.map((k) => ({ path: `${path}.${String(k)}`, message: 'unknown field', code: v.keyword }));
+              return keys.map((k) => ({
+                path: `${path}.${String(k)}`,
+                message: 'unknown field',
+                code: v.keyword,
+              }));
             }
             return [{ path, message: v.message ?? 'invalid', code: v.keyword }];
           }),
@@ -126,9 +151,14 @@ export default fp(
         request.log.warn({ code: body.code, errors: body.errors }, body.detail ?? body.title);
       } else {
         request.log.error({ err: error }, 'request failed');
-        body = problem(body?.status ?? 500, (body?.code as ProblemCode | undefined) ?? 'internal', body?.title ?? 'Internal error', {
-          detail: 'Something went wrong on our side. Quote the request id when reporting it.',
-        });
+        body = problem(
+          body?.status ?? 500,
+          (body?.code as ProblemCode | undefined) ?? 'internal',
+          body?.title ?? 'Internal error',
+          {
+            detail: 'Something went wrong on our side. Quote the request id when reporting it.',
+          },
+        );
       }
       return sendProblem(reply, { ...body, requestId: request.id });
     });

@@ -24,7 +24,10 @@ export default fp(
       index: false,
       setHeaders(res, filePath) {
         const immutable = filePath.includes(`${path.sep}assets${path.sep}`);
-        (res as unknown as { setHeader(name: string, value: string): void }).setHeader('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
+        (res as unknown as { setHeader(name: string, value: string): void }).setHeader(
+          'cache-control',
+          immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+        );
       },
     });
     app.get('/*', { schema: { hide: true } }, (request, reply) => {

@@ -2,7 +2,9 @@ import type { PrismaClient } from '../../db/client.js';
 
 const withCounts = { _count: { select: { runners: true } } } as const;
 
-export type GitlabInstanceRow = NonNullable<Awaited<ReturnType<ReturnType<typeof gitlabInstancesRepository>['get']>>>;
+export type GitlabInstanceRow = NonNullable<
+  Awaited<ReturnType<ReturnType<typeof gitlabInstancesRepository>['get']>>
+>;
 
 export function gitlabInstancesRepository(prisma: PrismaClient) {
   return {

@@ -12,7 +12,10 @@ import { gitlabInstancesRepository } from './gitlab-instances.repository.js';
 import { gitlabInstancesService } from './gitlab-instances.service.js';
 
 const gitlabInstancesRoutes: FastifyPluginAsyncZod = async (app) => {
-  const service = gitlabInstancesService({ repo: gitlabInstancesRepository(app.db.prisma), secrets: app.secrets });
+  const service = gitlabInstancesService({
+    repo: gitlabInstancesRepository(app.db.prisma),
+    secrets: app.secrets,
+  });
   const tags = ['gitlab'];
 
   app.get(
@@ -37,7 +40,12 @@ const gitlabInstancesRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/gitlab-instances/:id',
     {
-      schema: { tags, summary: 'Get a GitLab instance', params: IdParams, response: { 200: GitlabInstance, 404: Problem } },
+      schema: {
+        tags,
+        summary: 'Get a GitLab instance',
+        params: IdParams,
+        response: { 200: GitlabInstance, 404: Problem },
+      },
     },
     async (request) => service.get(request.params.id),
   );

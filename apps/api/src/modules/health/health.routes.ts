@@ -38,8 +38,15 @@ const healthRoutes: FastifyPluginAsyncZod<HealthOptions> = async (app, opts) => 
         result.checks.migrations = { ok: isCurrent(status), pending: status.pending };
         if (!isCurrent(status)) result.checks.migrations.detail = describeStatus(status);
       } catch (error) {
-        result.checks.database = { ok: false, detail: `database unreachable (${(error as { code?: string }).code ?? 'error'})` };
-        result.checks.migrations = { ok: false, detail: 'unknown while the database is unreachable', pending: [] };
+        result.checks.database = {
+          ok: false,
+          detail: `database unreachable (${(error as { code?: string }).code ?? 'error'})`,
+        };
+        result.checks.migrations = {
+          ok: false,
+          detail: 'unknown while the database is unreachable',
+          pending: [],
+        };
       }
       const ok = result.checks.database.ok && result.checks.migrations.ok;
       result.status = ok ? 'ready' : 'not_ready';

@@ -14,7 +14,10 @@ export function sortSpec(sort: MachineSort): { field: SortField; dir: 'asc' | 'd
     : { field: sort as SortField, dir: 'asc' };
 }
 
-function statusWhere(status: MachineStatusFilter, machine: PrismaClient['machine']): Prisma.MachineWhereInput {
+function statusWhere(
+  status: MachineStatusFilter,
+  machine: PrismaClient['machine'],
+): Prisma.MachineWhereInput {
   switch (status) {
     case 'online':
     case 'offline':
@@ -46,8 +49,7 @@ function afterCursor(field: SortField, dir: 'asc' | 'desc', cursor: CursorPayloa
   const cmp = dir === 'asc' ? 'gt' : 'lt';
   const value = field === 'hostname' ? cursor.v : cursor.v === null ? null : new Date(cursor.v);
   if (value === null) return { AND: [{ [field]: null }, { id: { [cmp]: cursor.id } }] };
-  const tail: Prisma.MachineWhereInput[] =
-    field === 'lastSeenAt' ? [{ lastSeenAt: null }] : [];
+  const tail: Prisma.MachineWhereInput[] = field === 'lastSeenAt' ? [{ lastSeenAt: null }] : [];
   return {
     OR: [{ [field]: { [cmp]: value } }, { AND: [{ [field]: value }, { id: { [cmp]: cursor.id } }] }, ...tail],
   };

@@ -1,4 +1,11 @@
-import { IdParams, ListMachinesQuery, Machine, MachinePage, Problem, UpdateMachineBody } from '@paddock/contracts';
+import {
+  IdParams,
+  ListMachinesQuery,
+  Machine,
+  MachinePage,
+  Problem,
+  UpdateMachineBody,
+} from '@paddock/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { machinesRepository } from './machines.repository.js';
@@ -26,7 +33,9 @@ const machinesRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/machines/:id',
-    { schema: { tags, summary: 'Get a machine', params: IdParams, response: { 200: Machine, 404: Problem } } },
+    {
+      schema: { tags, summary: 'Get a machine', params: IdParams, response: { 200: Machine, 404: Problem } },
+    },
     async (request) => service.get(request.params.id),
   );
 

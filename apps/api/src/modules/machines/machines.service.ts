@@ -2,7 +2,13 @@
  * Machines: hosts with a Paddock agent beside gitlab-runner. They are created when an agent enrolls; here they are
  * listed, labelled and removed.
  */
-import type { ListMachinesQuery, Machine, MachinePage, RevisionState, UpdateMachineBody } from '@paddock/contracts';
+import type {
+  ListMachinesQuery,
+  Machine,
+  MachinePage,
+  RevisionState,
+  UpdateMachineBody,
+} from '@paddock/contracts';
 import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { sortSpec, type MachineRow, type MachinesRepository } from './machines.repository.js';
@@ -15,7 +21,9 @@ function revisionState(row: MachineRow): RevisionState {
 
 function asLabels(value: unknown): Record<string, string> {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return {};
-  return Object.fromEntries(Object.entries(value).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  return Object.fromEntries(
+    Object.entries(value).filter((e): e is [string, string] => typeof e[1] === 'string'),
+  );
 }
 
 export function toMachineDto(row: MachineRow): Machine {

@@ -5,7 +5,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 const tagsRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/tags',
-    { schema: { tags: ['tags'], summary: 'List runner tags with runner counts', response: { 200: TagList } } },
+    {
+      schema: { tags: ['tags'], summary: 'List runner tags with runner counts', response: { 200: TagList } },
+    },
     async () => {
       const rows = await app.db.prisma.$queryRaw<Array<{ tag: string; runner_count: bigint }>>`
         SELECT tag, count(*) AS runner_count FROM runners, unnest(tags) AS tag GROUP BY tag ORDER BY tag`;

@@ -1,0 +1,115 @@
+import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { adminUrl } from '../../test/support/pg-urls.js';
+import { createTestDatabase } from '../../test/support/test-db.js';
+import {
+  applyMigrations,
+  DEFAULT_MIGRATIONS_DIR,
+  DEFAULT_SCHEMA_PATH,
+  isCurrent,
+  migrationStatus,
+  pendingSchemaChanges,
+  readMigrations,
+} from './migrations.js';
+
+const cleanups: Array<() => Promise<void>> = [];
+afterAll(async () => {
+  for (const c of cleanups) await c();
+});
+
+async function emptyDatabase() {
+  const db = await createTestDatabase(null);
+  cleanups.push(db.drop);
+  return db;
+}
+
+async function query<R extends pg.QueryResultRow>(url: string, sql: string): Promise<R[]> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return (await c.query<R>(sql)).rows;
+  } finally {
+    await c.end();
+  }
+}
+
+describe('migrations', () => {
+  it('hold every change of schema.prisma (run `pnpm db:migration <name>` when this fails)', async () => {
+    const sql = await pendingSchemaChanges({ adminUrl: adminUrl() });
+    expect(sql, `schema.prisma has changes no migration holds:\n${sql}`).toBe('');
+  });
+
+  it('notice a schema change that has no migration', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'paddock-schema-'));
+    const schema = path.join(dir, 'schema.prisma');
+    cpSync(DEFAULT_SCHEMA_PATH, schema);
+    writeFileSync(
+      schema,
+      `${(await import('node:fs')).readFileSync(DEFAULT_SCHEMA_PATH, 'utf8')}
+model Forgotten {
+  id Int @id
+}
+`,
+    );
+    const sql = await pendingSchemaChanges({ adminUrl: adminUrl(), schemaPath: schema });
+    expect(sql).toMatch(/CREATE TABLE "Forgotten"/);
+  });
+
+  it('apply once even when two processes start together, and record _prisma_migrations', async () => {
+    const db = await emptyDatabase();
+    const results = await Promise.all([
+      applyMigrations({ connectionString: db.url }),
+      applyMigrations({ connectionString: db.url }),
+    ]);
+    const names = (await readMigrations(DEFAULT_MIGRATIONS_DIR)).map((m) => m.name);
+    expect(results.flat().sort()).toEqual(names.sort());
+    const rows = await query<{
+      migration_name: string;
+      finished_at: Date | null;
+      applied_steps_count: number;
+    }>(db.url, 'SELECT migration_name, finished_at, applied_steps_count FROM _prisma_migrations');
+    expect(rows.map((r) => r.migration_name).sort()).toEqual(names.sort());
+    expect(rows.every((r) => r.finished_at !== null && r.applied_steps_count === 1)).toBe(true);
+  });
+
+  it('report pending, modified and failed migrations', async () => {
+    const db = await emptyDatabase();
+    const migrations = await readMigrations(DEFAULT_MIGRATIONS_DIR);
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      const before = await migrationStatus(client, migrations);
+      expect(before.pending).toEqual(migrations.map((m) => m.name));
+      expect(isCurrent(before)).toBe(false);
+
+      await applyMigrations({ connectionString: db.url });
+      expect(isCurrent(await migrationStatus(client, migrations))).toBe(true);
+
+      const edited = migrations.map((m, i) => (i === 0 ? { ...m, checksum: 'f'.repeat(64) } : m));
+      expect((await migrationStatus(client, edited)).modified).toEqual([migrations[0]!.name]);
+
+      const extra = [...migrations, { name: '29990101000000_future', sql: 'SELECT 1;', checksum: 'x' }];
+      expect((await migrationStatus(client, extra)).pending).toEqual(['29990101000000_future']);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('leave nothing behind when a migration fails half-way', async () => {
+    const db = await emptyDatabase();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'paddock-migrations-'));
+    cpSync(DEFAULT_MIGRATIONS_DIR, dir, { recursive: true });
+    const broken = path.join(dir, '29990101000000_broken');
+    (await import('node:fs')).mkdirSync(broken);
+    writeFileSync(
+      path.join(broken, 'migration.sql'),
+      `CREATE TABLE "half" (id int);\nINSERT INTO "half" VALUES (1);\nSELECT 'a;b' AS literal;\nSELECT * FROM "no_such_table";\n`,
+    );
+    await expect(applyMigrations({ connectionString: db.url, migrationsDir: dir })).rejects.toThrow();
+    const tables = await query<{ t: string | null }>(db.url, `SELECT to_regclass('half')::text AS t`);
+    expect(tables[0]!.t).toBeNull();
+  });
+});

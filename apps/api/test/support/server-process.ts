@@ -1,0 +1,72 @@
+/** Starts the real API process (src/server.ts through tsx) for tests that need the whole program. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const apiDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const tsxCli = createRequire(path.join(apiDir, 'package.json')).resolve('tsx/cli');
+
+export interface ServerProcess {
+  child: ChildProcess;
+  url: string;
+  output(): string;
+  /** SIGTERM, then resolves with the exit code */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export interface Exited {
+  code: number | null;
+  output: string;
+}
+
+function start(env: Record<string, string>) {
+  const child = spawn(process.execPath, [tsxCli, '--conditions=@paddock/source', 'src/server.ts'], {
+    cwd: apiDir,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, exited, output: () => output };
+}
+
+/** Resolves once the server prints its URL; rejects with its output if it exits first. */
+export async function startServer(env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
+  const p = start(env);
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${p.output()}`)), timeoutMs);
+    const check = () => {
+      const m = /running at (http:\/\/\S+)/.exec(p.output());
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    };
+    p.child.stdout!.on('data', check);
+    void p.exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}:\n${p.output()}`));
+    });
+  });
+  return {
+    child: p.child,
+    url,
+    output: p.output,
+    async stop(signal = 'SIGTERM') {
+      p.child.kill(signal);
+      return p.exited;
+    },
+  };
+}
+
+/** Runs the server expecting it to exit by itself (a refused start). */
+export async function runServerToExit(env: Record<string, string>, timeoutMs = 60_000): Promise<Exited> {
+  const p = start(env);
+  const timer = setTimeout(() => p.child.kill('SIGKILL'), timeoutMs);
+  const code = await p.exited;
+  clearTimeout(timer);
+  return { code, output: p.output() };
+}
