@@ -83,6 +83,38 @@ describe('errors', () => {
   });
 });
 
+describe('logs', () => {
+  it('redact credentials from requests', async () => {
+    const { Writable } = await import('node:stream');
+    const pino = (await import('pino')).default;
+    const { loggerOptions } = await import('../src/lib/logger.js');
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const logger = pino(loggerOptions({ level: 'info', pretty: false }), sink);
+    const app = await buildApp({ env: ctx.env, db: ctx.db, secrets: ctx.secrets, logger });
+    app.post('/api/v1/echo', async (request) => {
+      request.log.info({ body: request.body }, 'received');
+      return {};
+    });
+    await app.inject({
+      method: 'POST',
+      url: '/api/v1/echo',
+      headers: { authorization: 'Bearer sekrit-bearer', cookie: 'paddock_session=sekrit-cookie' },
+      payload: { token: 'glrt-sekrit-token', accessToken: 'glpat-sekrit', password: 'sekrit-pw' },
+    });
+    await app.close();
+    const text = lines.join('');
+    expect(text).toContain('[redacted]');
+    expect(text).toContain('"requestId"');
+    expect(text).not.toMatch(/sekrit/);
+  });
+});
+
 describe('shutdown', () => {
   it('lets in-flight requests finish and refuses new ones', async () => {
     const app = await buildApp({ env: ctx.env, db: ctx.db, secrets: ctx.secrets, logger: false });
