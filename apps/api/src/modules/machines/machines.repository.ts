@@ -1,12 +1,23 @@
+/**
+ * Machine reads and writes. The list is one SQL query (plus a count) with keyset pagination on the sort column
+ * and the id; see runners.repository.ts for why lists do not go through Prisma's `include`.
+ */
 import type { ListMachinesQuery, MachineSort, MachineStatusFilter } from '@paddock/contracts';
 import { Prisma, type PrismaClient } from '../../db/client.js';
 import type { CursorPayload } from '../../lib/cursor.js';
+import { ValidationError } from '../../lib/errors.js';
+import { escapeLike } from '../../lib/sql.js';
 
 const include = { _count: { select: { assignments: true } } } as const;
 
 export type MachineRow = Prisma.MachineGetPayload<{ include: typeof include }>;
 
 type SortField = 'hostname' | 'lastSeenAt' | 'createdAt';
+const COLUMNS: Record<SortField, Prisma.Sql> = {
+  hostname: Prisma.sql`m.hostname`,
+  lastSeenAt: Prisma.sql`m.last_seen_at`,
+  createdAt: Prisma.sql`m.created_at`,
+};
 
 export function sortSpec(sort: MachineSort): { field: SortField; dir: 'asc' | 'desc' } {
   return sort.startsWith('-')
@@ -14,76 +25,99 @@ export function sortSpec(sort: MachineSort): { field: SortField; dir: 'asc' | 'd
     : { field: sort as SortField, dir: 'asc' };
 }
 
-function statusWhere(
-  status: MachineStatusFilter,
-  machine: PrismaClient['machine'],
-): Prisma.MachineWhereInput {
-  switch (status) {
-    case 'online':
-    case 'offline':
-    case 'never_connected':
-      return { connectionState: status };
-    case 'draining':
-      return { drainingSince: { not: null } };
-    case 'drifting':
-      return { driftSha256: { not: null } };
-    case 'failed':
-      return { applyError: { not: null } };
-    case 'applying':
-      return {
-        desiredRevision: { gt: 0 },
-        applyError: null,
-        OR: [{ appliedRevision: null }, { appliedRevision: { lt: machine.fields.desiredRevision } }],
-      };
-  }
-}
+const STATUS_SQL: Record<MachineStatusFilter, Prisma.Sql> = {
+  online: Prisma.sql`m.connection_state = 'online'`,
+  offline: Prisma.sql`m.connection_state = 'offline'`,
+  never_connected: Prisma.sql`m.connection_state = 'never_connected'`,
+  draining: Prisma.sql`m.draining_since IS NOT NULL`,
+  drifting: Prisma.sql`m.drift_sha256 IS NOT NULL`,
+  failed: Prisma.sql`m.apply_error IS NOT NULL`,
+  applying: Prisma.sql`(m.desired_revision > 0 AND m.apply_error IS NULL
+    AND (m.applied_revision IS NULL OR m.applied_revision < m.desired_revision))`,
+};
 
-function labelWhere(selector: string): Prisma.MachineWhereInput {
+function labelSql(selector: string): Prisma.Sql {
   const eq = selector.indexOf('=');
-  if (eq === -1) return { labels: { path: [selector], not: Prisma.AnyNull } };
-  return { labels: { path: [selector.slice(0, eq)], equals: selector.slice(eq + 1) } };
+  if (eq === -1) return Prisma.sql`m.labels ? ${selector}`;
+  return Prisma.sql`m.labels @> ${JSON.stringify({ [selector.slice(0, eq)]: selector.slice(eq + 1) })}::jsonb`;
 }
 
-/** Rows after the cursor in `field dir, id dir` order; nulls (never seen) sort last either way. */
-function afterCursor(field: SortField, dir: 'asc' | 'desc', cursor: CursorPayload): Prisma.MachineWhereInput {
-  const cmp = dir === 'asc' ? 'gt' : 'lt';
-  const value = field === 'hostname' ? cursor.v : cursor.v === null ? null : new Date(cursor.v);
-  if (value === null) return { AND: [{ [field]: null }, { id: { [cmp]: cursor.id } }] };
-  const tail: Prisma.MachineWhereInput[] = field === 'lastSeenAt' ? [{ lastSeenAt: null }] : [];
-  return {
-    OR: [{ [field]: { [cmp]: value } }, { AND: [{ [field]: value }, { id: { [cmp]: cursor.id } }] }, ...tail],
-  };
+function whereSql(query: ListMachinesQuery): Prisma.Sql[] {
+  const where: Prisma.Sql[] = [];
+  if (query.status?.length)
+    where.push(
+      Prisma.sql`(${Prisma.join(
+        query.status.map((s) => STATUS_SQL[s]),
+        ' OR ',
+      )})`,
+    );
+  for (const selector of query.label ?? []) where.push(labelSql(selector));
+  if (query.q) {
+    const like = `%${escapeLike(query.q)}%`;
+    where.push(Prisma.sql`(m.hostname ILIKE ${like} OR m.system_id ILIKE ${like})`);
+  }
+  return where;
 }
+
+/** Rows after the cursor in `field dir NULLS LAST, id dir` order. */
+function afterCursorSql(field: SortField, dir: 'asc' | 'desc', cursor: CursorPayload): Prisma.Sql {
+  const col = COLUMNS[field];
+  const op = Prisma.raw(dir === 'asc' ? '>' : '<');
+  const id = Prisma.sql`${cursor.id}::uuid`;
+  if (cursor.v === null) {
+    if (field !== 'lastSeenAt')
+      throw new ValidationError([
+        { path: 'query.cursor', message: 'not a cursor from this API', code: 'invalid_cursor' },
+      ]);
+    return Prisma.sql`(${col} IS NULL AND m.id ${op} ${id})`;
+  }
+  const value =
+    field === 'hostname' ? Prisma.sql`${String(cursor.v)}` : Prisma.sql`${String(cursor.v)}::timestamptz`;
+  const rowCompare = Prisma.sql`(${col}, m.id) ${op} (${value}, ${id})`;
+  return field === 'lastSeenAt' ? Prisma.sql`(${rowCompare} OR ${col} IS NULL)` : rowCompare;
+}
+
+const and = (parts: Prisma.Sql[]) =>
+  parts.length ? Prisma.sql`WHERE ${Prisma.join(parts, ' AND ')}` : Prisma.empty;
+
+type ListRow = Omit<MachineRow, '_count'> & { runnerCount: number };
 
 export function machinesRepository(prisma: PrismaClient) {
   return {
     async list(query: ListMachinesQuery, cursor: CursorPayload | null) {
-      const filters: Prisma.MachineWhereInput[] = [];
-      if (query.status?.length) filters.push({ OR: query.status.map((s) => statusWhere(s, prisma.machine)) });
-      for (const selector of query.label ?? []) filters.push(labelWhere(selector));
-      if (query.q) {
-        filters.push({
-          OR: [
-            { hostname: { contains: query.q, mode: 'insensitive' } },
-            { systemId: { contains: query.q, mode: 'insensitive' } },
-          ],
-        });
-      }
-      const where: Prisma.MachineWhereInput = { AND: filters };
+      const where = whereSql(query);
       const { field, dir } = sortSpec(query.sort);
-      const [rows, total] = await Promise.all([
-        prisma.machine.findMany({
-          where: cursor ? { AND: [where, afterCursor(field, dir, cursor)] } : where,
-          orderBy: [
-            field === 'lastSeenAt' ? { lastSeenAt: { sort: dir, nulls: 'last' } } : { [field]: dir },
-            { id: dir },
-          ],
-          take: query.limit + 1,
-          include,
-        }),
-        prisma.machine.count({ where }),
+      const page = cursor ? [...where, afterCursorSql(field, dir, cursor)] : where;
+      const direction = Prisma.raw(dir === 'asc' ? 'ASC' : 'DESC');
+      const [rows, count] = await Promise.all([
+        prisma.$queryRaw<ListRow[]>`
+          SELECT m.id, m.system_id AS "systemId", m.hostname, m.labels, m.os, m.arch,
+                 m.agent_version AS "agentVersion", m.runner_version AS "runnerVersion",
+                 m.connection_state::text AS "connectionState", m.connected_at AS "connectedAt",
+                 m.last_seen_at AS "lastSeenAt", m.connected_via AS "connectedVia",
+                 m.desired_revision AS "desiredRevision", m.applied_revision AS "appliedRevision",
+                 m.applied_sha256 AS "appliedSha256", m.disk_sha256 AS "diskSha256",
+                 m.drift_sha256 AS "driftSha256", m.drift_keys AS "driftKeys",
+                 m.drift_detected_at AS "driftDetectedAt", m.apply_error AS "applyError",
+                 m.draining_since AS "drainingSince", m.concurrent, m.check_interval AS "checkInterval",
+                 m.global_settings AS "globalSettings", m.cpu_count AS "cpuCount",
+                 m.memory_bytes AS "memoryBytes", m.last_status AS "lastStatus",
+                 m.created_at AS "createdAt", m.updated_at AS "updatedAt",
+                 (SELECT count(*)::int FROM assignments a WHERE a.machine_id = m.id) AS "runnerCount"
+            FROM machines m
+            ${and(page)}
+           ORDER BY ${COLUMNS[field]} ${direction} NULLS LAST, m.id ${direction}
+           LIMIT ${query.limit + 1}`,
+        prisma.$queryRaw<[{ n: number }]>`SELECT count(*)::int AS n FROM machines m ${and(where)}`,
       ]);
-      return { rows: rows.slice(0, query.limit), hasMore: rows.length > query.limit, total };
+      return {
+        rows: rows.slice(0, query.limit).map(({ runnerCount, ...m }): MachineRow => ({
+          ...m,
+          _count: { assignments: runnerCount },
+        })),
+        hasMore: rows.length > query.limit,
+        total: count[0].n,
+      };
     },
     get: (id: string) => prisma.machine.findUnique({ where: { id }, include }),
     updateLabels: (id: string, labels: Record<string, string>) =>

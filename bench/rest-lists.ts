@@ -1,0 +1,179 @@
+/**
+ * REST list latency with a seeded fleet: 10,000 runners and 2,000 machines in a fresh database on the local
+ * Postgres, the real app listening on loopback, and requests sent at a fixed rate (open loop, so a slow server
+ * cannot slow the load down and hide its latency).
+ *
+ *   npx pnpm --filter @paddock/bench rest-lists   (PADDOCK_BENCH_DATABASE_URL to use another server)
+ *
+ * Target (issue "Scale, faults and operations"): GET /api/v1/runners pages of 100 at 200 req/s, p95 < 50 ms.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { buildApp } from '../apps/api/src/app.js';
+import { createDatabase } from '../apps/api/src/db/client.js';
+import { applyMigrations } from '../apps/api/src/db/migrations.js';
+import { parseEnv } from '../apps/api/src/env.js';
+import { createSecretBox } from '../apps/api/src/lib/secrets.js';
+import { seedFleet } from './lib/seed.js';
+import { machineDescription, ms, summarize, writeSection, type LatencySummary } from './lib/stats.js';
+
+const RUNNERS = 10_000;
+const MACHINES = 2_000;
+const RATE = 200;
+const SECONDS = 15;
+
+const adminUrl = process.env.PADDOCK_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+async function withAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: adminUrl });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+/** Sends `rate` requests per second for `seconds`, each to the URL `next()` gives; returns latencies. */
+async function openLoop(
+  next: () => string,
+  rate: number,
+  seconds: number,
+): Promise<{ latencies: number[]; errors: number }> {
+  const latencies: number[] = [];
+  let errors = 0;
+  const total = rate * seconds;
+  const startedAt = performance.now();
+  const inFlight: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = startedAt + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const url = next();
+    const t0 = performance.now();
+    inFlight.push(
+      fetch(url)
+        .then(async (res) => {
+          await res.arrayBuffer();
+          if (res.status !== 200) errors++;
+          latencies.push(performance.now() - t0);
+        })
+        .catch(() => {
+          errors++;
+        }),
+    );
+  }
+  await Promise.all(inFlight);
+  return { latencies, errors };
+}
+
+async function main() {
+  const name = `paddock_bench_${Date.now()}`;
+  await withAdmin((c) => c.query(`CREATE DATABASE "${name}"`));
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const db = createDatabase({ connectionString: url.toString(), maxConnections: 20 });
+  try {
+    console.log('migrating and seeding...');
+    await applyMigrations({ connectionString: url.toString() });
+    const secrets = createSecretBox(randomBytes(32));
+    const t0 = performance.now();
+    await seedFleet(db, secrets, { runners: RUNNERS, machines: MACHINES });
+    console.log(`seeded ${RUNNERS} runners and ${MACHINES} machines in ${ms(performance.now() - t0)}`);
+
+    const env = parseEnv({
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'silent',
+      PADDOCK_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'paddock-bench-')),
+      PADDOCK_WEB_DIR: path.join(os.tmpdir(), 'paddock-bench-no-web'),
+    });
+    const app = await buildApp({ env, db, secrets, logger: false });
+    const base = await app.listen({ host: '127.0.0.1', port: 0 });
+
+    // Cursors of every page, so requests spread over the whole list as a user paging through it would.
+    async function cursors(pathAndQuery: string): Promise<string[]> {
+      const out = [''];
+      for (;;) {
+        const page = (await (await fetch(`${base}${pathAndQuery}${out.at(-1)}`)).json()) as {
+          nextCursor: string | null;
+        };
+        if (!page.nextCursor) return out;
+        out.push(`&cursor=${page.nextCursor}`);
+      }
+    }
+    const scenarios: Array<{ label: string; path: string }> = [
+      { label: 'GET /api/v1/runners?limit=100 (all pages)', path: '/api/v1/runners?limit=100' },
+      { label: 'GET /api/v1/runners?limit=100&tag=docker', path: '/api/v1/runners?limit=100&tag=docker' },
+      { label: 'GET /api/v1/machines?limit=100 (all pages)', path: '/api/v1/machines?limit=100' },
+      {
+        label: 'GET /api/v1/machines?limit=100&status=online&label=region=eu',
+        path: '/api/v1/machines?limit=100&status=online&label=region=eu',
+      },
+    ];
+    const rows: Array<{ label: string; s: LatencySummary; errors: number }> = [];
+    for (const sc of scenarios) {
+      const list = await cursors(sc.path);
+      let i = 0;
+      await openLoop(() => `${base}${sc.path}${list[i++ % list.length]}`, 50, 2); // warm-up
+      const { latencies, errors } = await openLoop(
+        () => `${base}${sc.path}${list[i++ % list.length]}`,
+        RATE,
+        SECONDS,
+      );
+      const s = summarize(latencies);
+      rows.push({ label: sc.label, s, errors });
+      console.log(
+        `${sc.label}: p50 ${ms(s.p50)} p95 ${ms(s.p95)} p99 ${ms(s.p99)} max ${ms(s.max)} errors ${errors}`,
+      );
+    }
+    // Capacity: as many requests as 8 concurrent clients can push through, for comparison with the target rate.
+    const runnerPages = await cursors(scenarios[0]!.path);
+    let done = 0;
+    let k = 0;
+    const until = performance.now() + 5000;
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (performance.now() < until) {
+          const res = await fetch(`${base}${scenarios[0]!.path}${runnerPages[k++ % runnerPages.length]}`);
+          await res.arrayBuffer();
+          done++;
+        }
+      }),
+    );
+    const capacity = done / 5;
+    console.log(`capacity: ${capacity.toFixed(0)} runner pages/s with 8 concurrent clients`);
+    await app.close();
+
+    const target = rows[0]!.s.p95 < 50;
+    writeSection(
+      'rest-lists',
+      `## REST lists with 10,000 runners and 2,000 machines
+
+Command: \`npx pnpm --filter @paddock/bench rest-lists\` · ${new Date().toISOString()} · ${machineDescription()}
+
+Postgres on 127.0.0.1, the app in the same process as the load generator, ${RATE} requests/s for ${SECONDS} s per row
+(open loop), pages of 100 spread over every cursor of the list.
+
+| request | requests | p50 | p95 | p99 | max | errors |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: |
+${rows.map((r) => `| ${r.label} | ${r.s.count} | ${ms(r.s.p50)} | ${ms(r.s.p95)} | ${ms(r.s.p99)} | ${ms(r.s.max)} | ${r.errors} |`).join('\n')}
+
+Capacity (closed loop, 8 concurrent clients, runner pages of 100): ${capacity.toFixed(0)} requests/s.
+
+Target: runners pages of 100 at 200 req/s with p95 < 50 ms — **${target ? 'met' : 'not met'}** (p95 ${ms(rows[0]!.s.p95)}).
+${target ? '' : 'Where the rate exceeds the capacity, requests queue and the percentiles measure the queue. The load generator shares the two cores with the API and Postgres.'}`,
+    );
+    console.log('written to bench/RESULTS.md');
+  } finally {
+    await db.close();
+    await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
