@@ -1,0 +1,102 @@
+/**
+ * The route tree, written in code. Each page is loaded lazily so it becomes its own chunk; only the layout, the
+ * search-param schemas and the shared UI ship in the entry bundle.
+ */
+import { createRootRoute, createRoute, createRouter, lazyRouteComponent } from '@tanstack/react-router';
+import type { RouterHistory } from '@tanstack/react-router';
+import { LoadingState } from '../components/ui/loading-state';
+import { MachinesSearch } from '../features/machines/machines-search';
+import { RunnersSearch } from '../features/runners/runners-search';
+import { parseSearchParams, stringifySearchParams } from '../lib/search-params';
+import { AppLayout } from './layout';
+import { NotFoundPage } from './not-found-page';
+import { RouteErrorPage } from './route-error-page';
+
+const rootRoute = createRootRoute({
+  component: AppLayout,
+  notFoundComponent: NotFoundPage,
+});
+
+const overviewRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/',
+  component: lazyRouteComponent(
+    () => import('../features/overview/components/overview-page'),
+    'OverviewPage',
+  ),
+});
+
+const machinesRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: 'machines',
+  validateSearch: MachinesSearch,
+  component: lazyRouteComponent(
+    () => import('../features/machines/components/machines-page'),
+    'MachinesPage',
+  ),
+});
+
+const machineRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: 'machines/$id',
+  component: lazyRouteComponent(
+    () => import('../features/machines/components/machine-detail-page'),
+    'MachineDetailPage',
+  ),
+});
+
+const runnersRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: 'runners',
+  validateSearch: RunnersSearch,
+  component: lazyRouteComponent(() => import('../features/runners/components/runners-page'), 'RunnersPage'),
+});
+
+const runnerRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: 'runners/$id',
+  component: lazyRouteComponent(
+    () => import('../features/runners/components/runner-detail-page'),
+    'RunnerDetailPage',
+  ),
+});
+
+const gitlabRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: 'gitlab',
+  component: lazyRouteComponent(() => import('../features/gitlab/components/gitlab-page'), 'GitlabPage'),
+});
+
+export const routeTree = rootRoute.addChildren([
+  overviewRoute,
+  machinesRoute,
+  machineRoute,
+  runnersRoute,
+  runnerRoute,
+  gitlabRoute,
+]);
+
+export interface AppRouterOptions {
+  /** Tests pass a memory history; the app uses the browser's. */
+  history?: RouterHistory;
+}
+
+export function createAppRouter({ history }: AppRouterOptions = {}) {
+  return createRouter({
+    routeTree,
+    history,
+    // Fetch a page's chunk when the pointer rests on its link, so the click feels instant.
+    defaultPreload: 'intent',
+    defaultPendingComponent: () => <LoadingState label="Loading page…" />,
+    defaultErrorComponent: RouteErrorPage,
+    scrollRestoration: true,
+    parseSearch: parseSearchParams,
+    stringifySearch: stringifySearchParams,
+  });
+}
+
+declare module '@tanstack/react-router' {
+  interface Register {
+    router: ReturnType<typeof createAppRouter>;
+  }
+}

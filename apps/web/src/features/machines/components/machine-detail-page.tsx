@@ -1,0 +1,166 @@
+import { useState } from 'react';
+import { getRouteApi, Link, useNavigate } from '@tanstack/react-router';
+import type { Machine } from '@paddock/contracts';
+import { Button } from '../../../components/ui/button';
+import { ConfirmDialog } from '../../../components/ui/confirm-dialog';
+import { Detail, DetailList } from '../../../components/ui/details';
+import { EmptyState } from '../../../components/ui/empty-state';
+import { ErrorState } from '../../../components/ui/error-state';
+import { LoadingState } from '../../../components/ui/loading-state';
+import { PageHeader } from '../../../components/ui/page-header';
+import { RelativeTime } from '../../../components/ui/relative-time';
+import { describeError, isApiError } from '../../../lib/api-client';
+import { formatBytes } from '../../../lib/format';
+import { useDocumentTitle } from '../../../lib/use-document-title';
+import { useDeleteMachine } from '../api/delete-machine';
+import { useMachine } from '../api/get-machine';
+import { LabelsEditor } from './labels-editor';
+import { MachineStatusBadges } from './machine-status';
+
+const routeApi = getRouteApi('/machines/$id');
+
+const backLink = (
+  <Link to="/machines" className="back-link">
+    ← All machines
+  </Link>
+);
+
+export function MachineDetailPage() {
+  const { id } = routeApi.useParams();
+  const machine = useMachine(id);
+  useDocumentTitle(machine.data ? machine.data.hostname : 'Machine');
+
+  if (machine.isPending) {
+    return (
+      <div className="page">
+        <PageHeader title="Machine" back={backLink} />
+        <LoadingState label="Loading machine…" />
+      </div>
+    );
+  }
+  if (machine.isError) {
+    const notFound = isApiError(machine.error) && machine.error.status === 404;
+    return (
+      <div className="page">
+        <PageHeader title="Machine" back={backLink} />
+        {notFound ? (
+          <EmptyState
+            title="This machine does not exist"
+            action={
+              <Link to="/machines" className="btn btn-primary">
+                Back to machines
+              </Link>
+            }
+          >
+            <p>It may have been deleted.</p>
+          </EmptyState>
+        ) : (
+          <ErrorState
+            title="Could not load this machine"
+            error={machine.error}
+            onRetry={() => void machine.refetch()}
+            retrying={machine.isFetching}
+          />
+        )}
+      </div>
+    );
+  }
+  return <MachineDetail machine={machine.data} />;
+}
+
+function MachineDetail({ machine }: { machine: Machine }) {
+  const [confirming, setConfirming] = useState(false);
+  const remove = useDeleteMachine(machine.id);
+  const navigate = useNavigate();
+
+  return (
+    <div className="page">
+      <PageHeader
+        title={machine.hostname}
+        back={backLink}
+        description={<MachineStatusBadges machine={machine} />}
+        actions={
+          <Button variant="danger" onClick={() => setConfirming(true)}>
+            Delete machine
+          </Button>
+        }
+      />
+      <section className="card" aria-labelledby="machine-details">
+        <h2 id="machine-details">Details</h2>
+        <DetailList>
+          <Detail term="System ID">
+            {machine.systemId ? (
+              <code>{machine.systemId}</code>
+            ) : (
+              <span className="muted">not reported yet</span>
+            )}
+          </Detail>
+          <Detail term="Platform">{[machine.os, machine.arch].filter(Boolean).join(' / ') || '—'}</Detail>
+          <Detail term="Agent version">{machine.agentVersion ?? '—'}</Detail>
+          <Detail term="gitlab-runner version">{machine.runnerVersion ?? '—'}</Detail>
+          <Detail term="Connected since">
+            <RelativeTime value={machine.connectedAt} fallback="not connected" />
+          </Detail>
+          <Detail term="Last seen">
+            <RelativeTime value={machine.lastSeenAt} />
+          </Detail>
+          <Detail term="Config revision">
+            {machine.appliedRevision ?? 'none'} applied of {machine.desiredRevision} desired
+          </Detail>
+          {machine.drainingSince ? (
+            <Detail term="Draining since">
+              <RelativeTime value={machine.drainingSince} />
+            </Detail>
+          ) : null}
+          {machine.drifting ? (
+            <Detail term="Drifted keys">
+              {machine.driftKeys.length > 0 ? machine.driftKeys.join(', ') : 'not reported'}
+            </Detail>
+          ) : null}
+          <Detail term="concurrent">{machine.concurrent ?? '—'}</Detail>
+          <Detail term="check_interval">
+            {machine.checkInterval != null ? `${machine.checkInterval} s` : '—'}
+          </Detail>
+          <Detail term="CPUs">{machine.cpuCount ?? '—'}</Detail>
+          <Detail term="Memory">
+            {machine.memoryBytes != null ? formatBytes(machine.memoryBytes) : '—'}
+          </Detail>
+          <Detail term="Runners">
+            {machine.runnerCount > 0 ? (
+              <Link to="/runners" search={{ machineId: machine.id }}>
+                {machine.runnerCount} {machine.runnerCount === 1 ? 'runner' : 'runners'}
+              </Link>
+            ) : (
+              'none assigned'
+            )}
+          </Detail>
+          <Detail term="Enrolled">
+            <RelativeTime value={machine.createdAt} />
+          </Detail>
+        </DetailList>
+      </section>
+      <LabelsEditor machine={machine} />
+      <ConfirmDialog
+        open={confirming}
+        title={`Delete ${machine.hostname}?`}
+        confirmLabel="Delete machine"
+        busy={remove.isPending}
+        error={remove.isError ? <p role="alert">Could not delete: {describeError(remove.error)}</p> : null}
+        onCancel={() => {
+          setConfirming(false);
+          remove.reset();
+        }}
+        onConfirm={() =>
+          remove.mutate(undefined, {
+            onSuccess: () => void navigate({ to: '/machines' }),
+          })
+        }
+      >
+        <p>
+          Paddock forgets this machine, its labels and its runner assignments. Nothing on the host itself is
+          changed; if its agent enrolls again, it comes back as a new machine.
+        </p>
+      </ConfirmDialog>
+    </div>
+  );
+}

@@ -1,0 +1,164 @@
+import { Link } from '@tanstack/react-router';
+import type { ReactNode } from 'react';
+import type { ConnectionState } from '@paddock/contracts';
+import { ErrorState } from '../../../components/ui/error-state';
+import { PageHeader } from '../../../components/ui/page-header';
+import { StatusBadge } from '../../../components/ui/status-badge';
+import { useDocumentTitle } from '../../../lib/use-document-title';
+import { useGitlabInstances } from '../../gitlab/api/get-gitlab-instances';
+import { useMachines } from '../../machines/api/get-machines';
+import { CONNECTION_LOOK } from '../../machines/components/machine-status';
+import { useRunners } from '../../runners/api/get-runners';
+
+/** Counts only need `total`, so each list asks for a single item. */
+const COUNT_ONLY = { limit: 1 } as const;
+
+export function OverviewPage() {
+  useDocumentTitle('Overview');
+  const machines = useMachines(COUNT_ONLY);
+  const online = useMachines({ ...COUNT_ONLY, status: ['online'] });
+  const offline = useMachines({ ...COUNT_ONLY, status: ['offline'] });
+  const neverConnected = useMachines({ ...COUNT_ONLY, status: ['never_connected'] });
+  const runners = useRunners(COUNT_ONLY);
+  const gitlab = useGitlabInstances();
+
+  const queries = [machines, online, offline, neverConnected, runners, gitlab];
+  const failed = queries.filter((q) => q.isError);
+  const byState: Record<ConnectionState, number | undefined> = {
+    online: online.data?.total,
+    offline: offline.data?.total,
+    never_connected: neverConnected.data?.total,
+  };
+  const counts = {
+    gitlab: gitlab.data?.items.length,
+    machines: machines.data?.total,
+    runners: runners.data?.total,
+  };
+  const loaded = counts.gitlab !== undefined && counts.machines !== undefined && counts.runners !== undefined;
+  const setupIncomplete = loaded && (counts.gitlab === 0 || counts.machines === 0 || counts.runners === 0);
+
+  return (
+    <div className="page">
+      <PageHeader title="Overview" description="Your runner fleet at a glance." />
+      {failed.length > 0 ? (
+        <ErrorState
+          title="Some numbers could not be loaded"
+          error={failed[0]?.error}
+          onRetry={() => failed.forEach((q) => void q.refetch())}
+          retrying={failed.some((q) => q.isFetching)}
+        />
+      ) : null}
+      {setupIncomplete ? <GettingStarted counts={counts} /> : null}
+      <section className="section" aria-labelledby="overview-fleet">
+        <h2 id="overview-fleet">Fleet</h2>
+        <ul className="stats">
+          <Stat label="Machines" value={counts.machines}>
+            <Link to="/machines">All machines</Link>
+          </Stat>
+          {(['online', 'offline', 'never_connected'] as const).map((state) => (
+            <Stat
+              key={state}
+              label={
+                <StatusBadge tone={CONNECTION_LOOK[state].tone}>{CONNECTION_LOOK[state].label}</StatusBadge>
+              }
+              value={byState[state]}
+            >
+              <Link to="/machines" search={{ status: [state] }}>
+                Show {CONNECTION_LOOK[state].label.toLowerCase()} machines
+              </Link>
+            </Stat>
+          ))}
+          <Stat label="Runners" value={counts.runners}>
+            <Link to="/runners">All runners</Link>
+          </Stat>
+          <Stat label="GitLab instances" value={counts.gitlab}>
+            <Link to="/gitlab">Manage GitLab</Link>
+          </Stat>
+        </ul>
+      </section>
+    </div>
+  );
+}
+
+function Stat({
+  label,
+  value,
+  children,
+}: {
+  label: ReactNode;
+  value: number | undefined;
+  children?: ReactNode;
+}) {
+  return (
+    <li className="stat">
+      <span className="stat-label">{label}</span>
+      <span className="stat-value">
+        {value === undefined ? <span aria-label="loading">…</span> : value.toLocaleString()}
+      </span>
+      {children ? <span className="stat-link">{children}</span> : null}
+    </li>
+  );
+}
+
+interface SetupCounts {
+  gitlab: number | undefined;
+  machines: number | undefined;
+  runners: number | undefined;
+}
+
+/** The three steps from an empty install to a working fleet, each marked done as soon as it is. */
+function GettingStarted({ counts }: { counts: SetupCounts }) {
+  const steps = [
+    {
+      done: (counts.gitlab ?? 0) > 0,
+      title: 'Connect a GitLab instance',
+      body: (
+        <>
+          Give Paddock the GitLab URL and an access token with the <code>create_runner</code> and{' '}
+          <code>manage_runner</code> scopes on the <Link to="/gitlab">GitLab page</Link>.
+        </>
+      ),
+    },
+    {
+      done: (counts.machines ?? 0) > 0,
+      title: 'Install the Paddock agent on your runner hosts',
+      body: (
+        <>
+          On each host running gitlab-runner, install the agent and run{' '}
+          <code>paddock-agent enroll --server {window.location.origin} --token &lt;enrollment token&gt;</code>
+          . The host then shows up under <Link to="/machines">Machines</Link>; the README has the details.
+        </>
+      ),
+    },
+    {
+      done: (counts.runners ?? 0) > 0,
+      title: 'Register or import runners',
+      body: (
+        <>
+          Runners registered from Paddock or imported from GitLab appear under{' '}
+          <Link to="/runners">Runners</Link>, with the machines they run on.
+        </>
+      ),
+    },
+  ];
+  return (
+    <section className="card getting-started" aria-labelledby="overview-getting-started">
+      <h2 id="overview-getting-started">Getting started</h2>
+      <ol className="steps">
+        {steps.map((step) => (
+          <li key={step.title} className={step.done ? 'step step-done' : 'step'}>
+            <div className="step-head">
+              <h3>{step.title}</h3>
+              {step.done ? (
+                <StatusBadge tone="ok">Done</StatusBadge>
+              ) : (
+                <StatusBadge tone="neutral">To do</StatusBadge>
+              )}
+            </div>
+            <p>{step.body}</p>
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}

@@ -1,0 +1,32 @@
+import { keepPreviousData, queryOptions, useQuery } from '@tanstack/react-query';
+import { RunnerPage } from '@paddock/contracts';
+import type { ListRunnersQuery } from '@paddock/contracts';
+import { apiGet, toQueryString } from '../../../lib/api-client';
+
+export type RunnerListParams = Partial<ListRunnersQuery>;
+
+export const runnerListsKey = ['runners', 'list'] as const;
+
+export function getRunners(params: RunnerListParams, signal?: AbortSignal): Promise<RunnerPage> {
+  const query = toQueryString({
+    tag: params.tag,
+    status: params.status,
+    machineId: params.machineId,
+    gitlabInstanceId: params.gitlabInstanceId,
+    q: params.q,
+    limit: params.limit,
+    cursor: params.cursor,
+  });
+  return apiGet(`/api/v1/runners${query}`, RunnerPage, { signal });
+}
+
+export const runnersQueryOptions = (params: RunnerListParams) =>
+  queryOptions({
+    queryKey: [...runnerListsKey, params],
+    queryFn: ({ signal }) => getRunners(params, signal),
+    placeholderData: keepPreviousData,
+  });
+
+export function useRunners(params: RunnerListParams) {
+  return useQuery(runnersQueryOptions(params));
+}

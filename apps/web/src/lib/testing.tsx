@@ -1,0 +1,76 @@
+/**
+ * Test helpers: a fake `fetch` answering per route, and the whole app rendered at a URL. Tests stub the global
+ * `fetch` (not our modules), so the real api-client, schemas, query cache and router run as in the browser.
+ */
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { createMemoryHistory } from '@tanstack/react-router';
+import { render } from '@testing-library/react';
+import type { ReactElement, ReactNode } from 'react';
+import { vi } from 'vitest';
+import { App } from '../app/providers';
+import { createAppRouter } from '../app/router';
+
+export interface RecordedRequest {
+  method: string;
+  url: URL;
+  body: unknown;
+}
+
+/** Answers a request, or returns undefined to fall through to a 404 problem. */
+export type Handler = (request: RecordedRequest) => Response | Promise<Response> | undefined;
+
+export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  const type = status >= 400 ? 'application/problem+json' : 'application/json';
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': type, ...headers } });
+}
+
+export const READY = {
+  status: 'ready',
+  checks: { database: { ok: true }, migrations: { ok: true, pending: [] } },
+};
+
+/** Replaces `globalThis.fetch`; every request is recorded so tests can check what was asked. */
+export function stubFetch(handler: Handler) {
+  const requests: RecordedRequest[] = [];
+  const fetchMock = vi.fn(async (input: RequestInfo | URL, init: RequestInit = {}) => {
+    const url = new URL(String(input), 'http://paddock.test');
+    const body = typeof init.body === 'string' ? JSON.parse(init.body) : undefined;
+    const request = { method: init.method ?? 'GET', url, body };
+    requests.push(request);
+    const answer = await handler(request);
+    if (answer) return answer;
+    if (url.pathname === '/readyz') return json(READY);
+    return json(
+      { type: 'urn:paddock:problem:not_found', title: 'Not found', status: 404, code: 'not_found' },
+      404,
+    );
+  });
+  vi.stubGlobal('fetch', fetchMock);
+  return { fetchMock, requests };
+}
+
+/** No retries and no garbage-collection timers, so a failing request fails the test at once. */
+export function createTestQueryClient(): QueryClient {
+  return new QueryClient({
+    defaultOptions: { queries: { retry: false, gcTime: Infinity }, mutations: { retry: false } },
+  });
+}
+
+/** Renders the real app (layout, routes, lazy pages) at `path`. */
+export function renderApp(path: string) {
+  const queryClient = createTestQueryClient();
+  const router = createAppRouter({ history: createMemoryHistory({ initialEntries: [path] }) });
+  const view = render(<App queryClient={queryClient} router={router} />);
+  return { ...view, router, queryClient };
+}
+
+export function renderWithQueryClient(ui: ReactElement) {
+  const queryClient = createTestQueryClient();
+  return { queryClient, ...render(ui, { wrapper: makeWrapper(queryClient) }) };
+}
+
+function makeWrapper(queryClient: QueryClient) {
+  return function Wrapper({ children }: { children: ReactNode }) {
+    return <QueryClientProvider client={queryClient}>{children}</QueryClientProvider>;
+  };
+}
