@@ -21,9 +21,12 @@ WORKDIR /app
 # Manifests only, so the dependency layers are reused until one of them changes. Every workspace package
 # (pnpm-workspace.yaml) needs its package.json here, or the frozen install no longer matches the lockfile.
 COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
+COPY apps/agent/package.json apps/agent/
 COPY apps/api/package.json apps/api/
 COPY apps/web/package.json apps/web/
 COPY packages/contracts/package.json packages/contracts/
+COPY packages/protocol/package.json packages/protocol/
+COPY packages/runner-config/package.json packages/runner-config/
 COPY e2e/package.json e2e/
 COPY bench/package.json bench/
 
@@ -62,8 +65,11 @@ WORKDIR /app
 # Manifests and node_modules (pnpm's symlinks are relative, so they stay valid under the same /app).
 COPY --from=prod-deps /app ./
 COPY --from=build /app/packages/contracts/dist packages/contracts/dist
+COPY --from=build /app/packages/protocol/dist packages/protocol/dist
+COPY --from=build /app/packages/runner-config/dist packages/runner-config/dist
 COPY --from=build /app/apps/api/dist apps/api/dist
 COPY --from=build /app/apps/web/dist apps/web/dist
+COPY --from=build /app/apps/agent/dist apps/agent/dist
 COPY --from=build /app/prisma prisma
 # The data dir holds the embedded database and its generated key when DATABASE_URL is not set. A new named
 # volume takes this directory's owner, so the non-root user can write to it.

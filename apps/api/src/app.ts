@@ -15,15 +15,24 @@ import Fastify, {
 } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { LoggerOptions } from 'pino';
+import agentGateway from './agent-gateway/gateway.js';
+import type { RevisionSource } from './agent-gateway/session.js';
 import type { Database } from './db/client.js';
+import liveHub from './live/live-hub.js';
 import { DEFAULT_MIGRATIONS_DIR } from './db/migrations.js';
 import type { Env } from './env.js';
+import { createLocalEventBus, type EventBus } from './lib/event-bus.js';
 import type { SecretBox } from './lib/secrets.js';
 import { apiModules } from './modules/index.js';
+import { renderConfigToml } from './modules/revisions/render.js';
+import { storedRevisions } from './modules/revisions/revision-source.js';
+import type { ConfigRenderer } from './modules/revisions/revisions.service.js';
 import healthRoutes from './modules/health/health.routes.js';
 import dbPlugin from './plugins/db.js';
+import downloadsPlugin from './plugins/downloads.js';
 import errorsPlugin from './plugins/errors.js';
 import openapiPlugin from './plugins/openapi.js';
+import revisionsPlugin from './plugins/revisions.js';
 import webPlugin from './plugins/web.js';
 
 const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -35,6 +44,12 @@ export interface AppDeps {
   env: Env;
   db: Database;
   secrets: SecretBox;
+  /** events between replicas; defaults to an in-process bus (one replica) */
+  events?: EventBus;
+  /** what each machine should run; defaults to the revisions stored in the database */
+  revisions?: RevisionSource;
+  /** config.toml renderer; defaults to packages/runner-config */
+  render?: ConfigRenderer;
   /** pino options, a logger instance, or false for silence (tests) */
   logger?: LoggerOptions | FastifyBaseLogger | false;
 }
@@ -91,6 +106,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(errorsPlugin);
   await app.register(dbPlugin, { db: deps.db, secrets: deps.secrets, env });
   await app.register(openapiPlugin, { version: VERSION });
+  const events = deps.events ?? createLocalEventBus(app.log);
+  await app.register(revisionsPlugin, { events, render: deps.render ?? renderConfigToml });
   await app.register(healthRoutes, { migrationsDir: env.PADDOCK_MIGRATIONS_DIR ?? DEFAULT_MIGRATIONS_DIR });
   await app.register(
     async (api) => {
@@ -98,6 +115,22 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     },
     { prefix: '/api/v1' },
   );
+  await app.register(agentGateway, {
+    events,
+    revisions: deps.revisions ?? storedRevisions(deps.db, (row) => app.revisions.renderStored(row.model)),
+    heartbeatIntervalMs: env.PADDOCK_AGENT_HEARTBEAT_MS,
+    onHealthChanged: (machineIds) => app.revisions.rebalance(machineIds),
+    onTokensAdopted: async (runnerIds) => {
+      const machineIds = (
+        await Promise.all(runnerIds.map((id) => app.revisions.machinesOfRunner(id)))
+      ).flat();
+      return app.revisions.sync(machineIds, 'token rotated by gitlab-runner', { type: 'agent', id: null });
+    },
+  });
+  await app.register(liveHub, { events });
+  await app.register(downloadsPlugin, {
+    agentBundle: env.PADDOCK_AGENT_BUNDLE ?? path.resolve(packageDir, '../agent/dist/paddock-agent.js'),
+  });
   await app.register(webPlugin, { root: env.PADDOCK_WEB_DIR ?? path.resolve(packageDir, '../web/dist') });
   return app;
 }

@@ -44,6 +44,8 @@ export const EnvSchema = z
     PADDOCK_LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
     /** built web app to serve; defaults to apps/web/dist beside the API */
     PADDOCK_WEB_DIR: z.string().optional(),
+    /** the single-file agent served at /downloads/paddock-agent.js; defaults to apps/agent/dist beside the API */
+    PADDOCK_AGENT_BUNDLE: z.string().optional(),
     /** directory of Prisma migrations; defaults to prisma/migrations of the checkout or image */
     PADDOCK_MIGRATIONS_DIR: z.string().optional(),
     /** largest request body accepted, in bytes */
@@ -57,6 +59,8 @@ export const EnvSchema = z
     PADDOCK_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
     /** trust X-Forwarded-* from a proxy in front (true, false, a hop count or a list of addresses) */
     PADDOCK_TRUST_PROXY: z.string().default('false'),
+    /** how often agents are pinged; a machine silent for three intervals is offline */
+    PADDOCK_AGENT_HEARTBEAT_MS: z.coerce.number().int().min(1000).max(300_000).default(15_000),
     /** loopback port of the embedded database (0 = any free port) */
     PADDOCK_EMBEDDED_DB_PORT: Port.default(0),
   })

@@ -16,6 +16,7 @@ import {
 } from './db/migrations.js';
 import { locateDatabase, secretBoxFromEnv } from './db/open.js';
 import { EnvError, parseEnv, type Env } from './env.js';
+import { createLocalEventBus, createPgEventBus } from './lib/event-bus.js';
 import { loggerOptions } from './lib/logger.js';
 
 class StartupError extends Error {}
@@ -73,7 +74,13 @@ async function main(): Promise<void> {
     });
     cleanup.push(() => db.close());
 
-    const app = await buildApp({ env, db, secrets, logger: log });
+    // The embedded database has exactly one process; an external one may have several replicas to tell.
+    const events = location.embedded
+      ? createLocalEventBus()
+      : createPgEventBus({ connectionString: location.connectionString, pool: db.pool, log });
+    cleanup.push(() => events.close());
+
+    const app = await buildApp({ env, db, secrets, events, logger: log });
     cleanup.push(() => app.close());
     await app.listen({ host: env.HOST, port: env.PORT });
     const address = app.server.address();

@@ -90,3 +90,29 @@ export const RunnerDetail = Runner.extend({
   assignments: z.array(RunnerAssignment),
 });
 export type RunnerDetail = z.infer<typeof RunnerDetail>;
+
+/**
+ * `PATCH /api/v1/runners/:id/token`: the token's job limit. `limit: null` is explicitly unlimited (gitlab-runner
+ * reads `limit = 0` as unlimited too; Paddock never renders 0). In `fleet_budget` mode `limit` is the total shared
+ * by the runner's healthy machines and cannot be unlimited.
+ */
+export const UpdateTokenLimitsBody = z
+  .strictObject({
+    limitMode: LimitMode,
+    limit: z.number().int().min(1).max(10_000).nullable(),
+    requestConcurrency: z.number().int().min(1).max(1_000).nullable(),
+    /** per-machine overrides of `limit` (per_machine mode only); null removes an override */
+    overrides: z
+      .array(
+        z.strictObject({
+          machineId: Id,
+          limit: z.number().int().min(1).max(10_000).nullable(),
+        }),
+      )
+      .max(10_000),
+  })
+  .partial()
+  .refine((b) => Object.keys(b).length > 0, {
+    message: 'give at least one of limitMode, limit, requestConcurrency, overrides',
+  });
+export type UpdateTokenLimitsBody = z.infer<typeof UpdateTokenLimitsBody>;

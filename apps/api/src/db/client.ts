@@ -8,6 +8,7 @@ import { PrismaClient } from '../generated/prisma/client.js';
 
 export { Prisma, PrismaClient } from '../generated/prisma/client.js';
 export type * from '../generated/prisma/models.js';
+export type * from '../generated/prisma/enums.js';
 
 export interface Database {
   prisma: PrismaClient;

@@ -3,14 +3,20 @@
  * dependencies; adding a domain is one line here.
  */
 import type { FastifyPluginAsync } from 'fastify';
+import enrollmentRoutes from './enrollment/enrollment.routes.js';
 import gitlabInstancesRoutes from './gitlab-instances/gitlab-instances.routes.js';
+import limitsRoutes from './limits/limits.routes.js';
 import machinesRoutes from './machines/machines.routes.js';
+import revisionsRoutes from './revisions/revisions.routes.js';
 import runnersRoutes from './runners/runners.routes.js';
 import tagsRoutes from './tags/tags.routes.js';
 
 export const apiModules: FastifyPluginAsync[] = [
+  enrollmentRoutes,
   gitlabInstancesRoutes,
   machinesRoutes,
+  revisionsRoutes,
+  limitsRoutes,
   runnersRoutes,
   tagsRoutes,
 ];

@@ -25,6 +25,7 @@ export default fp(
           { name: 'machines', description: 'Hosts running the Paddock agent beside gitlab-runner' },
           { name: 'runners', description: 'GitLab runners and their tokens' },
           { name: 'tags', description: 'Runner tags' },
+          { name: 'agents', description: 'Enrollment of paddock-agent on runner hosts' },
           { name: 'gitlab', description: 'Connected GitLab instances' },
           { name: 'health', description: 'Liveness and readiness' },
         ],

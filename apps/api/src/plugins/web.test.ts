@@ -53,3 +53,30 @@ describe('serving the web app', () => {
     expect((await app.inject('/api/v1/machines')).statusCode).toBe(200);
   });
 });
+
+describe('the agent download', () => {
+  it('serves the bundle when it is built, and a problem when it is not', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'paddock-agent-bundle-'));
+    const bundle = path.join(dir, 'paddock-agent.js');
+    writeFileSync(bundle, '#!/usr/bin/env node\nconsole.log("agent")\n');
+    const withBundle = await buildApp({
+      env: testEnv({ PADDOCK_AGENT_BUNDLE: bundle }),
+      db: ctx.db,
+      secrets: ctx.secrets,
+      logger: false,
+    });
+    const res = await withBundle.inject('/downloads/paddock-agent.js');
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('console.log("agent")');
+    expect(res.headers['content-disposition']).toContain('paddock-agent');
+    await withBundle.close();
+    const without = await buildApp({
+      env: testEnv({ PADDOCK_AGENT_BUNDLE: path.join(dir, 'missing.js') }),
+      db: ctx.db,
+      secrets: ctx.secrets,
+      logger: false,
+    });
+    expect((await without.inject('/downloads/paddock-agent.js')).statusCode).toBe(404);
+    await without.close();
+  });
+});

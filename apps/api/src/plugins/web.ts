@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { NotFoundError } from '../lib/errors.js';
 
-const NOT_APP = /^\/(api|agent|live|healthz|readyz|metrics)(\/|$|\?)/;
+const NOT_APP = /^\/(api|agent|live|healthz|readyz|metrics|downloads)(\/|$|\?)/;
 
 export default fp(
   async function webPlugin(app: FastifyInstance, opts: { root: string }) {

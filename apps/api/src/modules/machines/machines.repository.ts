@@ -120,6 +120,7 @@ export function machinesRepository(prisma: PrismaClient) {
       };
     },
     get: (id: string) => prisma.machine.findUnique({ where: { id }, include }),
+    getMany: (ids: string[]) => prisma.machine.findMany({ where: { id: { in: ids } }, include }),
     updateLabels: (id: string, labels: Record<string, string>) =>
       prisma.machine.update({ where: { id }, data: { labels }, include }),
     delete: (id: string) => prisma.machine.delete({ where: { id } }),

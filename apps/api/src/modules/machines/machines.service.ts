@@ -78,6 +78,9 @@ export function machinesService(deps: { repo: MachinesRepository }) {
       if (!row) throw new NotFoundError('Machine', id);
       return toMachineDto(row);
     },
+    async getMany(ids: string[]): Promise<Machine[]> {
+      return (await repo.getMany(ids)).map(toMachineDto);
+    },
     async update(id: string, body: UpdateMachineBody): Promise<Machine> {
       return toMachineDto(await repo.updateLabels(id, body.labels));
     },

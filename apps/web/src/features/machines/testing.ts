@@ -1,4 +1,4 @@
-import { Machine } from '@paddock/contracts';
+import { Machine, Revision } from '@paddock/contracts';
 
 let sequence = 0;
 
@@ -31,6 +31,25 @@ export function aMachine(overrides: Partial<Machine> = {}): Machine {
     runnerCount: 2,
     createdAt: '2025-01-01T09:00:00.000Z',
     updatedAt: '2025-01-01T10:00:00.000Z',
+    ...overrides,
+  });
+}
+
+/** A valid `Revision` (checked against the contract) with overrides. */
+export function aRevision(overrides: Partial<Revision> = {}): Revision {
+  const number = overrides.number ?? 1;
+  return Revision.parse({
+    number,
+    sha256: `${String(number).padStart(2, '0')}${'ab'.repeat(31)}`,
+    reason: 'runner assigned',
+    actorType: 'user',
+    actorId: null,
+    status: 'applied',
+    rollbackOf: null,
+    rolloutId: null,
+    createdAt: '2025-01-01T10:00:00.000Z',
+    appliedAt: '2025-01-01T10:00:05.000Z',
+    error: null,
     ...overrides,
   });
 }

@@ -16,6 +16,7 @@ function serve(machine: Machine) {
       if (method === 'DELETE') return new Response(null, { status: 204 });
       return json(current);
     }
+    if (url.pathname === `/api/v1/machines/${machine.id}/revisions`) return json({ items: [] });
     if (url.pathname === '/api/v1/machines') return json({ items: [], nextCursor: null, total: 0 });
     return undefined;
   });

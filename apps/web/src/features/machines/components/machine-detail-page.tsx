@@ -1,6 +1,7 @@
 import { useState } from 'react';
+import type { UseQueryResult } from '@tanstack/react-query';
 import { getRouteApi, Link, useNavigate } from '@tanstack/react-router';
-import type { Machine } from '@paddock/contracts';
+import type { Machine, RevisionList } from '@paddock/contracts';
 import { Button } from '../../../components/ui/button';
 import { ConfirmDialog } from '../../../components/ui/confirm-dialog';
 import { Detail, DetailList } from '../../../components/ui/details';
@@ -13,9 +14,14 @@ import { describeError, isApiError } from '../../../lib/api-client';
 import { formatBytes } from '../../../lib/format';
 import { useDocumentTitle } from '../../../lib/use-document-title';
 import { useDeleteMachine } from '../api/delete-machine';
-import { useMachine } from '../api/get-machine';
+import { MACHINE_LIVE_POLL_MS, useMachineLive } from '../api/use-machine-live';
+import { ActionResult } from './action-result';
+import type { ActionOutcome } from './action-result';
+import { DrainControls } from './drain-controls';
+import { DriftBanner } from './drift-banner';
 import { LabelsEditor } from './labels-editor';
-import { MachineStatusBadges } from './machine-status';
+import { CONNECTION_LOOK, MachineStatusBadges, REVISION_LOOK } from './machine-status';
+import { RevisionHistory } from './revision-history';
 
 const routeApi = getRouteApi('/machines/$id');
 
@@ -27,7 +33,7 @@ const backLink = (
 
 export function MachineDetailPage() {
   const { id } = routeApi.useParams();
-  const machine = useMachine(id);
+  const { machine, revisions, live } = useMachineLive(id);
   useDocumentTitle(machine.data ? machine.data.hostname : 'Machine');
 
   if (machine.isPending) {
@@ -65,11 +71,20 @@ export function MachineDetailPage() {
       </div>
     );
   }
-  return <MachineDetail machine={machine.data} />;
+  return <MachineDetail machine={machine.data} revisions={revisions} live={live} />;
 }
 
-function MachineDetail({ machine }: { machine: Machine }) {
+function MachineDetail({
+  machine,
+  revisions,
+  live,
+}: {
+  machine: Machine;
+  revisions: UseQueryResult<RevisionList>;
+  live: boolean;
+}) {
   const [confirming, setConfirming] = useState(false);
+  const [outcome, setOutcome] = useState<ActionOutcome>();
   const remove = useDeleteMachine(machine.id);
   const navigate = useNavigate();
 
@@ -78,16 +93,41 @@ function MachineDetail({ machine }: { machine: Machine }) {
       <PageHeader
         title={machine.hostname}
         back={backLink}
-        description={<MachineStatusBadges machine={machine} />}
+        description={<MachineStatusBadges machine={machine} detailed />}
         actions={
-          <Button variant="danger" onClick={() => setConfirming(true)}>
-            Delete machine
-          </Button>
+          <>
+            <DrainControls machine={machine} onOutcome={setOutcome} />
+            <Button variant="danger" onClick={() => setConfirming(true)}>
+              Delete machine
+            </Button>
+          </>
         }
       />
-      <section className="card" aria-labelledby="machine-details">
-        <h2 id="machine-details">Details</h2>
+      {outcome ? (
+        <ActionResult
+          machineId={machine.id}
+          outcome={outcome}
+          revisions={revisions.data}
+          onDismiss={() => setOutcome(undefined)}
+        />
+      ) : null}
+      {machine.drifting ? <DriftBanner machine={machine} onOutcome={setOutcome} /> : null}
+      <section className="card" aria-labelledby="machine-status">
+        <div className="card-head">
+          <h2 id="machine-status">Status</h2>
+          {live ? (
+            <p className="live-note" role="status">
+              <span className="spinner spinner-small" aria-hidden="true" />
+              Revision {machine.desiredRevision} is on its way; refreshing every {MACHINE_LIVE_POLL_MS / 1000}{' '}
+              s.
+            </p>
+          ) : null}
+        </div>
         <DetailList>
+          <Detail term="Connection">
+            {CONNECTION_LOOK[machine.connectionState].label}, last seen{' '}
+            <RelativeTime value={machine.lastSeenAt} />
+          </Detail>
           <Detail term="System ID">
             {machine.systemId ? (
               <code>{machine.systemId}</code>
@@ -95,35 +135,23 @@ function MachineDetail({ machine }: { machine: Machine }) {
               <span className="muted">not reported yet</span>
             )}
           </Detail>
-          <Detail term="Platform">{[machine.os, machine.arch].filter(Boolean).join(' / ') || '—'}</Detail>
           <Detail term="Agent version">{machine.agentVersion ?? '—'}</Detail>
           <Detail term="gitlab-runner version">{machine.runnerVersion ?? '—'}</Detail>
-          <Detail term="Connected since">
-            <RelativeTime value={machine.connectedAt} fallback="not connected" />
-          </Detail>
-          <Detail term="Last seen">
-            <RelativeTime value={machine.lastSeenAt} />
-          </Detail>
-          <Detail term="Config revision">
-            {machine.appliedRevision ?? 'none'} applied of {machine.desiredRevision} desired
-          </Detail>
-          {machine.drainingSince ? (
-            <Detail term="Draining since">
-              <RelativeTime value={machine.drainingSince} />
-            </Detail>
-          ) : null}
-          {machine.drifting ? (
-            <Detail term="Drifted keys">
-              {machine.driftKeys.length > 0 ? machine.driftKeys.join(', ') : 'not reported'}
-            </Detail>
-          ) : null}
-          <Detail term="concurrent">{machine.concurrent ?? '—'}</Detail>
-          <Detail term="check_interval">
-            {machine.checkInterval != null ? `${machine.checkInterval} s` : '—'}
-          </Detail>
           <Detail term="CPUs">{machine.cpuCount ?? '—'}</Detail>
           <Detail term="Memory">
             {machine.memoryBytes != null ? formatBytes(machine.memoryBytes) : '—'}
+          </Detail>
+          <Detail term="Config revision">
+            Desired {machine.desiredRevision || 'none'}, applied {machine.appliedRevision ?? 'none'}:{' '}
+            {REVISION_LOOK[machine.revisionState].label.toLowerCase()}
+          </Detail>
+          <Detail term="Platform">{[machine.os, machine.arch].filter(Boolean).join(' / ') || '—'}</Detail>
+          <Detail term="Connected since">
+            <RelativeTime value={machine.connectedAt} fallback="not connected" />
+          </Detail>
+          <Detail term="concurrent">{machine.concurrent ?? '—'}</Detail>
+          <Detail term="check_interval">
+            {machine.checkInterval != null ? `${machine.checkInterval} s` : '—'}
           </Detail>
           <Detail term="Runners">
             {machine.runnerCount > 0 ? (
@@ -139,6 +167,7 @@ function MachineDetail({ machine }: { machine: Machine }) {
           </Detail>
         </DetailList>
       </section>
+      <RevisionHistory machine={machine} revisions={revisions} onOutcome={setOutcome} />
       <LabelsEditor machine={machine} />
       <ConfirmDialog
         open={confirming}

@@ -1,4 +1,11 @@
-import type { ConnectionState, Machine, MachineStatusFilter, RevisionState } from '@paddock/contracts';
+import type {
+  ConnectionState,
+  Machine,
+  MachineStatusFilter,
+  Revision,
+  RevisionState,
+} from '@paddock/contracts';
+import { RelativeTime } from '../../../components/ui/relative-time';
 import { StatusBadge } from '../../../components/ui/status-badge';
 import type { StatusIcon, StatusTone } from '../../../components/ui/status-badge';
 
@@ -40,7 +47,14 @@ function Look({ look, title }: { look: StatusLook; title?: string }) {
 }
 
 /** Connection, draining, drift and revision state as separate badges: a machine can be several at once. */
-export function MachineStatusBadges({ machine }: { machine: Machine }) {
+export function MachineStatusBadges({
+  machine,
+  detailed = false,
+}: {
+  machine: Machine;
+  /** On the machine's own page: say since when it drains. */
+  detailed?: boolean;
+}) {
   const revisionTitle =
     machine.revisionState === 'applying'
       ? `Applying revision ${machine.desiredRevision} (applied: ${machine.appliedRevision ?? 'none'})`
@@ -53,7 +67,7 @@ export function MachineStatusBadges({ machine }: { machine: Machine }) {
       {machine.drainingSince ? (
         <li>
           <StatusBadge tone="warning" icon="pause">
-            Draining
+            {detailed ? <DrainingSince since={machine.drainingSince} /> : 'Draining'}
           </StatusBadge>
         </li>
       ) : null}
@@ -74,9 +88,30 @@ export function MachineStatusBadges({ machine }: { machine: Machine }) {
   );
 }
 
+/** "Draining since 5 minutes ago", the exact time on hover. */
+export function DrainingSince({ since }: { since: string }) {
+  return (
+    <>
+      Draining since <RelativeTime value={since} />
+    </>
+  );
+}
+
 /** Labels as `key=value` strings, sorted so every view lists them the same way. */
 export function labelStrings(labels: Record<string, string>): string[] {
   return Object.entries(labels)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([key, value]) => (value === '' ? key : `${key}=${value}`));
+}
+
+export const REVISION_STATUS_LOOK: Record<Revision['status'], StatusLook> = {
+  pending: { tone: 'info', label: 'Pending' },
+  applied: { tone: 'ok', label: 'Applied' },
+  failed: { tone: 'danger', label: 'Failed' },
+  superseded: { tone: 'neutral', label: 'Superseded' },
+};
+
+/** One revision's status: pending (on its way), applied, failed (with the agent's error) or superseded. */
+export function RevisionStatusBadge({ status, title }: { status: Revision['status']; title?: string }) {
+  return <Look look={REVISION_STATUS_LOOK[status]} title={title} />;
 }

@@ -66,6 +66,12 @@ describe('MachinesPage', () => {
     ).toBeTruthy();
     expect(screen.getByText(/paddock-agent enroll --server/)).toBeTruthy();
     expect(screen.queryByRole('table')).toBeNull();
+
+    // The empty state leads to the enrollment form.
+    fireEvent.click(screen.getByRole('button', { name: 'Add your first machine' }));
+    expect(await screen.findByRole('region', { name: 'Add a machine' })).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Add a machine' }).getAttribute('aria-expanded')).toBe('true');
+    expect(screen.queryByRole('button', { name: 'Add your first machine' })).toBeNull();
   });
 
   it('sends the filters from the URL and offers to clear them when nothing matches', async () => {

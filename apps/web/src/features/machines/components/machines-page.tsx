@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { getRouteApi, Link } from '@tanstack/react-router';
 import type { Machine } from '@paddock/contracts';
 import { TableWrap } from '../../../components/ui/table-wrap';
@@ -10,6 +11,7 @@ import { PageHeader } from '../../../components/ui/page-header';
 import { Pagination } from '../../../components/ui/pagination';
 import { RelativeTime } from '../../../components/ui/relative-time';
 import { useDocumentTitle } from '../../../lib/use-document-title';
+import { AddMachinePanel } from '../../enrollment/components/add-machine-panel';
 import { useMachines } from '../api/get-machines';
 import type { MachinesSearch } from '../machines-search';
 import { DEFAULT_SORT, MachineFilters } from './machine-filters';
@@ -18,6 +20,8 @@ import { labelStrings, MachineStatusBadges } from './machine-status';
 const routeApi = getRouteApi('/machines');
 
 export const MACHINES_PAGE_SIZE = 50;
+
+const ADD_MACHINE_ID = 'add-machine';
 
 export function MachinesPage() {
   useDocumentTitle('Machines');
@@ -32,13 +36,28 @@ export function MachinesPage() {
     limit: MACHINES_PAGE_SIZE,
   });
 
+  const [adding, setAdding] = useState(false);
   const filtered = Boolean(search.status || search.label || search.q);
   const setSearch = (change: Partial<MachinesSearch>) =>
     navigate({ search: (prev) => ({ ...prev, cursor: undefined, ...change }) });
 
   return (
     <div className="page">
-      <PageHeader title="Machines" description="Hosts running the Paddock agent beside gitlab-runner." />
+      <PageHeader
+        title="Machines"
+        description="Hosts running the Paddock agent beside gitlab-runner."
+        actions={
+          <Button
+            variant="primary"
+            aria-expanded={adding}
+            aria-controls={adding ? ADD_MACHINE_ID : undefined}
+            onClick={() => setAdding(!adding)}
+          >
+            Add a machine
+          </Button>
+        }
+      />
+      {adding ? <AddMachinePanel id={ADD_MACHINE_ID} onClose={() => setAdding(false)} /> : null}
       <MachineFilters search={search} onChange={setSearch} />
       {machines.isPending ? (
         <LoadingState label="Loading machines…" />
@@ -66,7 +85,7 @@ export function MachinesPage() {
             <p>Try fewer filters, or another search.</p>
           </EmptyState>
         ) : (
-          <NoMachinesYet />
+          <NoMachinesYet adding={adding} onAdd={() => setAdding(true)} />
         )
       ) : (
         <>
@@ -86,16 +105,27 @@ export function MachinesPage() {
   );
 }
 
-/** The first thing a new user sees: where machines come from and the one command that adds one. */
-export function NoMachinesYet() {
+/** The first thing a new user sees: where machines come from, and the way to add one. */
+export function NoMachinesYet({ adding, onAdd }: { adding: boolean; onAdd: () => void }) {
   return (
-    <EmptyState title="No machines yet">
+    <EmptyState
+      title="No machines yet"
+      action={
+        adding ? null : (
+          <Button variant="primary" onClick={onAdd}>
+            Add your first machine
+          </Button>
+        )
+      }
+    >
       <p>Machines appear here when the Paddock agent is installed and enrolled on a runner host.</p>
-      <p>On each host that runs gitlab-runner, install the agent and enroll it with this server:</p>
+      <p>
+        Use <strong>Add a machine</strong> to create an enrollment token, then run this on each host that runs
+        gitlab-runner:
+      </p>
       <pre className="code-block">
         <code>paddock-agent enroll --server {window.location.origin} --token &lt;enrollment token&gt;</code>
       </pre>
-      <p>The README explains how to install the agent and where to get an enrollment token.</p>
     </EmptyState>
   );
 }

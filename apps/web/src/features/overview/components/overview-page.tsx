@@ -124,9 +124,10 @@ function GettingStarted({ counts }: { counts: SetupCounts }) {
       title: 'Install the Paddock agent on your runner hosts',
       body: (
         <>
-          On each host running gitlab-runner, install the agent and run{' '}
-          <code>paddock-agent enroll --server {window.location.origin} --token &lt;enrollment token&gt;</code>
-          . The host then shows up under <Link to="/machines">Machines</Link>; the README has the details.
+          Create an enrollment token with <strong>Add a machine</strong> on the{' '}
+          <Link to="/machines">Machines</Link> page, then on each host running gitlab-runner install the agent
+          and run <code>paddock-agent enroll --server {window.location.origin} --token &lt;token&gt;</code>.
+          The host then shows up in the machine list.
         </>
       ),
     },

@@ -12,6 +12,7 @@ import { isApiError } from '../../../lib/api-client';
 import { useDocumentTitle } from '../../../lib/use-document-title';
 import { useRunner } from '../api/get-runner';
 import { formatTokenLimit, PausedBadge, RUNNER_TYPE_LABELS, RunnerStatusBadge } from './runner-status';
+import { TokenLimitEditor } from './token-limit-editor';
 
 const routeApi = getRouteApi('/runners/$id');
 
@@ -119,56 +120,63 @@ export function RunnerDetailPage() {
           {r.maintenanceNote ? <Detail term="Maintenance note">{r.maintenanceNote}</Detail> : null}
         </DetailList>
       </section>
-      <section className="card" aria-labelledby="runner-assignments">
-        <h2 id="runner-assignments">Assignments</h2>
-        {r.assignments.length === 0 ? (
-          <p className="muted">
-            This runner is not assigned to any machine, so no host runs its jobs through Paddock.
-          </p>
-        ) : (
-          <TableWrap label="Assignments">
-            <table className="table">
-              <caption className="visually-hidden">Machines this runner runs on</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Machine</th>
-                  <th scope="col">System ID</th>
-                  <th scope="col" className="num">
-                    Limit override
-                  </th>
-                  <th scope="col" className="num">
-                    request_concurrency override
-                  </th>
-                  <th scope="col" className="num">
-                    Effective limit
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {r.assignments.map((a) => (
-                  <tr key={a.machineId}>
-                    <th scope="row">
-                      <Link to="/machines/$id" params={{ id: a.machineId }}>
-                        {a.hostname}
-                      </Link>
-                    </th>
-                    <td>{a.systemId ? <code>{a.systemId}</code> : <span className="muted">unknown</span>}</td>
-                    <td className="num">{a.limitOverride ?? '—'}</td>
-                    <td className="num">{a.requestConcurrencyOverride ?? '—'}</td>
-                    <td className="num">
-                      {a.effectiveLimit == null
-                        ? '—'
-                        : a.effectiveLimit === 0
-                          ? 'unlimited'
-                          : a.effectiveLimit}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </TableWrap>
-        )}
-      </section>
+      {r.token ? <TokenLimitEditor runner={r} token={r.token} /> : <AssignmentsCard runner={r} />}
     </div>
+  );
+}
+
+/** Where the runner runs, read-only: without a token in Paddock there is no job limit to edit. */
+function AssignmentsCard({ runner: r }: { runner: RunnerDetail }) {
+  return (
+    <section className="card" aria-labelledby="runner-assignments">
+      <h2 id="runner-assignments">Assignments</h2>
+      <p className="muted">
+        Paddock holds no token for this runner, so it renders no config.toml for it and its job limit cannot
+        be set here.
+      </p>
+      {r.assignments.length === 0 ? (
+        <p className="muted">
+          This runner is not assigned to any machine, so no host runs its jobs through Paddock.
+        </p>
+      ) : (
+        <TableWrap label="Assignments">
+          <table className="table">
+            <caption className="visually-hidden">Machines this runner runs on</caption>
+            <thead>
+              <tr>
+                <th scope="col">Machine</th>
+                <th scope="col">System ID</th>
+                <th scope="col" className="num">
+                  Limit override
+                </th>
+                <th scope="col" className="num">
+                  request_concurrency override
+                </th>
+                <th scope="col" className="num">
+                  Effective limit
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {r.assignments.map((a) => (
+                <tr key={a.machineId}>
+                  <th scope="row">
+                    <Link to="/machines/$id" params={{ id: a.machineId }}>
+                      {a.hostname}
+                    </Link>
+                  </th>
+                  <td>{a.systemId ? <code>{a.systemId}</code> : <span className="muted">unknown</span>}</td>
+                  <td className="num">{a.limitOverride ?? '—'}</td>
+                  <td className="num">{a.requestConcurrencyOverride ?? '—'}</td>
+                  <td className="num">
+                    {a.effectiveLimit == null ? '—' : a.effectiveLimit === 0 ? 'unlimited' : a.effectiveLimit}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableWrap>
+      )}
+    </section>
   );
 }

@@ -1,0 +1,148 @@
+/**
+ * `/live`: the browser's websocket. Clients subscribe to topics; when the bus says machines changed (on any
+ * replica), this replica reads their current state once and sends it to every subscriber here. Changes are
+ * coalesced for a short window so a fleet-wide rollout becomes a few messages, not one per machine and event.
+ */
+import { LiveClientMessage, type LiveServerMessage, type LiveTopic } from '@paddock/contracts';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { WebSocket } from 'ws';
+import type { EventBus } from '../lib/event-bus.js';
+import { machinesRepository } from '../modules/machines/machines.repository.js';
+import { machinesService } from '../modules/machines/machines.service.js';
+import { rolloutStatus } from '../modules/revisions/rollout-status.js';
+
+const MAX_TOPICS_PER_CLIENT = 100;
+const MAX_CLIENT_FRAME = 4096;
+
+interface Client {
+  socket: WebSocket;
+  topics: Set<LiveTopic>;
+}
+
+export interface LiveHub {
+  readonly clientCount: number;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    liveHub: LiveHub;
+  }
+}
+
+export default fp(
+  async function liveHub(app: FastifyInstance, opts: { events: EventBus; coalesceMs?: number }) {
+    const clients = new Set<Client>();
+    const machines = machinesService({ repo: machinesRepository(app.db.prisma) });
+    app.decorate('liveHub', {
+      get clientCount() {
+        return clients.size;
+      },
+    });
+
+    const send = (client: Client, message: LiveServerMessage) => {
+      if (client.socket.readyState === client.socket.OPEN) client.socket.send(JSON.stringify(message));
+    };
+
+    let pending = new Set<string>();
+    let timer: NodeJS.Timeout | undefined;
+    const flush = async () => {
+      timer = undefined;
+      const ids = [...pending];
+      pending = new Set();
+      if (ids.length === 0 || clients.size === 0) return;
+      const wanted = ids.filter((id) =>
+        [...clients].some((c) => c.topics.has('machines') || c.topics.has(`machine:${id}`)),
+      );
+      const states = wanted.length ? await machines.getMany(wanted) : [];
+      for (const machine of states) {
+        for (const c of clients) {
+          if (c.topics.has('machines') || c.topics.has(`machine:${machine.id}`))
+            send(c, { type: 'machine', machine });
+        }
+      }
+      // Rollouts touching the changed machines, for their subscribers.
+      const rolloutIds = new Set<string>();
+      for (const c of clients)
+        for (const t of c.topics) if (t.startsWith('rollout:')) rolloutIds.add(t.slice(8));
+      if (rolloutIds.size === 0) return;
+      const touched = await app.db.prisma.configRevision.findMany({
+        where: { rolloutId: { in: [...rolloutIds] }, machineId: { in: ids } },
+        select: { rolloutId: true },
+        distinct: ['rolloutId'],
+      });
+      for (const { rolloutId } of touched) {
+        const status = rolloutId ? await rolloutStatus(app.db.prisma, rolloutId) : null;
+        if (!status) continue;
+        for (const c of clients)
+          if (c.topics.has(`rollout:${status.rolloutId}`)) send(c, { type: 'rollout', rollout: status });
+      }
+    };
+    const unsubscribe = opts.events.subscribe((event) => {
+      if (event.topic !== 'machines.changed' && event.topic !== 'machines.reconcile') return;
+      for (const id of event.machineIds) pending.add(id);
+      timer ??= setTimeout(
+        () => void flush().catch((err: unknown) => app.log.error({ err }, 'live flush failed')),
+        opts.coalesceMs ?? 100,
+      );
+    });
+    app.addHook('onClose', async () => {
+      unsubscribe();
+      clearTimeout(timer);
+      for (const c of clients) c.socket.close(1001, 'server shutting down');
+    });
+
+    async function initial(client: Client, topic: LiveTopic) {
+      if (topic.startsWith('machine:')) {
+        const [machine] = await machines.getMany([topic.slice(8)]);
+        if (machine) send(client, { type: 'machine', machine });
+      } else if (topic.startsWith('rollout:')) {
+        const status = await rolloutStatus(app.db.prisma, topic.slice(8));
+        if (status) send(client, { type: 'rollout', rollout: status });
+      }
+    }
+
+    app.get('/live', { websocket: true, schema: { hide: true } }, (socket: WebSocket) => {
+      const client: Client = { socket, topics: new Set() };
+      clients.add(client);
+      send(client, { type: 'ready' });
+      socket.on('message', (data: Buffer) => {
+        if (data.length > MAX_CLIENT_FRAME) {
+          send(client, { type: 'error', message: 'message too large' });
+          return;
+        }
+        let parsed: ReturnType<typeof LiveClientMessage.safeParse>;
+        try {
+          parsed = LiveClientMessage.safeParse(JSON.parse(data.toString('utf8')));
+        } catch {
+          send(client, { type: 'error', message: 'messages are JSON' });
+          return;
+        }
+        if (!parsed.success) {
+          send(client, {
+            type: 'error',
+            message: `invalid message: ${parsed.error.issues[0]?.message ?? 'unknown'}`,
+          });
+          return;
+        }
+        const { type, topic } = parsed.data;
+        if (type === 'unsubscribe') {
+          client.topics.delete(topic);
+          return;
+        }
+        if (client.topics.size >= MAX_TOPICS_PER_CLIENT) {
+          send(client, { type: 'error', message: `at most ${MAX_TOPICS_PER_CLIENT} topics per connection` });
+          return;
+        }
+        client.topics.add(topic);
+        send(client, { type: 'subscribed', topic });
+        void initial(client, topic).catch((err: unknown) =>
+          app.log.warn({ err }, 'live initial state failed'),
+        );
+      });
+      socket.on('close', () => clients.delete(client));
+      socket.on('error', () => clients.delete(client));
+    });
+  },
+  { name: 'live-hub', dependencies: ['db', 'agent-gateway'] },
+);

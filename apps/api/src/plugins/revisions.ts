@@ -1,0 +1,32 @@
+/**
+ * The revisions service, shared by the REST modules that change what machines run and by the agent gateway.
+ */
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { EventBus } from '../lib/event-bus.js';
+import {
+  revisionsService,
+  type ConfigRenderer,
+  type RevisionsService,
+} from '../modules/revisions/revisions.service.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    revisions: RevisionsService;
+  }
+}
+
+export default fp(
+  async function revisionsPlugin(app: FastifyInstance, opts: { events: EventBus; render: ConfigRenderer }) {
+    app.decorate(
+      'revisions',
+      revisionsService({
+        prisma: app.db.prisma,
+        secrets: app.secrets,
+        events: opts.events,
+        render: opts.render,
+      }),
+    );
+  },
+  { name: 'revisions', dependencies: ['db'] },
+);

@@ -1,0 +1,258 @@
+/**
+ * Convergence with the real programs: the API process on Postgres and real paddock-agent processes writing real
+ * config.toml files. A change made while an agent is down arrives when it returns; a hand edit is drift until
+ * restored; a token gitlab-runner rotated on disk is adopted, not reverted; an API killed mid-rollout converges
+ * after restart.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDatabase, type Database } from '../src/db/client.js';
+import { createSecretBox } from '../src/lib/secrets.js';
+import { factories } from './support/factories.js';
+import { startServer, type ServerProcess } from './support/server-process.js';
+import { createTestDatabase } from './support/test-db.js';
+
+const apiDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const agentMain = path.resolve(apiDir, '../agent/src/main.ts');
+const tsxCli = createRequire(path.join(apiDir, 'package.json')).resolve('tsx/cli');
+
+const KEY = Buffer.alloc(32, 21);
+const TOKEN = 'glrt-t1_ConvergeToken0000001';
+const cleanups: Array<() => Promise<unknown>> = [];
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await c().catch(() => {});
+});
+
+let db: Database;
+let env: Record<string, string>;
+let api: ServerProcess;
+let runnerId: string;
+
+function runAgent(args: string[]): ChildProcess & { output: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [tsxCli, '--conditions=@paddock/source', agentMain, ...args], {
+    env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), PADDOCK_AGENT_LOG_LEVEL: 'debug' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return Object.assign(child, { output: () => out, exited });
+}
+
+async function until<T>(
+  what: string,
+  fn: () => Promise<T> | T,
+  ok: (v: T) => boolean,
+  ms = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (ok(v)) return v;
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}: last value ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function api_(method: string, url: string, body?: unknown) {
+  const res = await fetch(`${api.url}${url}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json().catch(() => null)) as Record<string, unknown> };
+}
+
+interface Host {
+  dir: string;
+  config: string;
+  state: string;
+  machineId: string;
+  agent: ReturnType<typeof runAgent> | null;
+}
+
+async function enrollHost(name: string, systemId: string): Promise<Host> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `paddock-host-${name}-`));
+  const config = path.join(dir, 'etc', 'config.toml');
+  const state = path.join(dir, 'state');
+  mkdirSync(path.dirname(config), { recursive: true });
+  // Distinct ids: every test host shares this machine's machine-id, from which gitlab-runner would derive one.
+  writeFileSync(path.join(path.dirname(config), '.runner_system_id'), systemId, { mode: 0o600 });
+  const token = (await api_('POST', '/api/v1/enrollment-tokens', { name })).body.token as string;
+  const enroll = runAgent([
+    'enroll',
+    '--server',
+    api.url,
+    '--token',
+    token,
+    '--state-dir',
+    state,
+    '--config',
+    config,
+  ]);
+  expect(await enroll.exited, enroll.output()).toBe(0);
+  const machine = await db.prisma.machine.findUniqueOrThrow({ where: { systemId } });
+  return { dir, config, state, machineId: machine.id, agent: null };
+}
+
+function startAgent(host: Host) {
+  host.agent = runAgent([
+    'run',
+    '--config',
+    host.config,
+    '--state-dir',
+    host.state,
+    '--runner-metrics',
+    'http://127.0.0.1:9/metrics',
+  ]);
+  const agent = host.agent;
+  cleanups.push(async () => {
+    if (agent.exitCode === null) agent.kill('SIGKILL');
+  });
+}
+
+async function stopAgent(host: Host) {
+  host.agent!.kill('SIGTERM');
+  expect(await host.agent!.exited).toBe(0);
+  host.agent = null;
+}
+
+const machine = (id: string) => db.prisma.machine.findUniqueOrThrow({ where: { id } });
+const fileText = (host: Host) => {
+  try {
+    return readFileSync(host.config, 'utf8');
+  } catch {
+    return '';
+  }
+};
+
+async function converged(host: Host) {
+  return until(
+    'the machine to run its desired revision',
+    () => machine(host.machineId),
+    (m) => m.desiredRevision > 0 && m.appliedRevision === m.desiredRevision,
+  );
+}
+
+beforeAll(async () => {
+  const database = await createTestDatabase();
+  cleanups.push(database.drop);
+  db = createDatabase({ connectionString: database.url, maxConnections: 3 });
+  cleanups.push(() => db.close());
+  env = {
+    DATABASE_URL: database.url,
+    PADDOCK_SECRET_KEY: KEY.toString('base64'),
+    PADDOCK_AGENT_HEARTBEAT_MS: '1000',
+    PADDOCK_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'paddock-conv-')),
+  };
+  api = await startServer(env);
+  cleanups.push(() => (api.child.exitCode === null ? api.stop('SIGKILL') : Promise.resolve()));
+  const f = factories(db, createSecretBox(KEY));
+  const gl = await f.gitlabInstance({ url: 'https://gitlab.converge.example.com' });
+  runnerId = (await f.runner(gl.id, { description: 'converge' }, TOKEN)).id;
+});
+
+describe('convergence with real agents', () => {
+  let host: Host;
+
+  it('an enrolled agent applies the rendered config.toml', async () => {
+    host = await enrollHost('one', 'r_convergeAAA1');
+    await db.prisma.assignment.create({ data: { runnerId, machineId: host.machineId } });
+    startAgent(host);
+    await until(
+      'online',
+      () => machine(host.machineId),
+      (m) => m.connectionState === 'online',
+    );
+    const res = await api_('PATCH', `/api/v1/runners/${runnerId}/token`, { limit: 2 });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    await converged(host);
+    const text = fileText(host);
+    expect(text).toContain('limit = 2');
+    expect(text).toContain(TOKEN);
+  });
+
+  it('an agent that was down during a change gets it when it returns', async () => {
+    await stopAgent(host);
+    await until(
+      'offline',
+      () => machine(host.machineId),
+      (m) => m.connectionState === 'offline',
+    );
+    await api_('PATCH', `/api/v1/runners/${runnerId}/token`, { limit: 3 });
+    expect(fileText(host)).toContain('limit = 2');
+    startAgent(host);
+    await converged(host);
+    expect(fileText(host)).toContain('limit = 3');
+  });
+
+  it('a hand edit is reported as drift, and restore brings the file back', async () => {
+    const original = fileText(host);
+    writeFileSync(host.config, original.replace(/^concurrent = \d+$/m, 'concurrent = 42'));
+    const drifted = await until(
+      'drift',
+      () => machine(host.machineId),
+      (m) => m.driftSha256 !== null,
+    );
+    expect(drifted.driftKeys).toEqual(['concurrent']);
+    expect((await api_('POST', `/api/v1/machines/${host.machineId}/restore`)).status).toBe(200);
+    await until(
+      'restored file',
+      () => fileText(host),
+      (t) => t === original,
+    );
+    await until(
+      'drift cleared',
+      () => machine(host.machineId),
+      (m) => m.driftSha256 === null,
+    );
+  });
+
+  it('a token rotated by gitlab-runner on disk is adopted, not reverted', async () => {
+    const rotated = 'glrt-t1_RotatedOnDisk00000002';
+    writeFileSync(
+      host.config,
+      fileText(host)
+        .replace(TOKEN, rotated)
+        .replace(/token_obtained_at = .*/, 'token_obtained_at = 2026-11-23T09:00:00.123456789Z'),
+    );
+    await until(
+      'token adopted',
+      () => db.prisma.runnerToken.findUniqueOrThrow({ where: { runnerId } }),
+      (t) => createSecretBox(KEY).decrypt(t.ciphertext, 'runner-token') === rotated,
+    );
+    await converged(host);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(fileText(host)).toContain(rotated);
+    expect(fileText(host)).not.toContain(TOKEN);
+    expect((await machine(host.machineId)).driftSha256).toBeNull();
+  });
+
+  it('an API killed in the middle of a rollout converges after restart', async () => {
+    const second = await enrollHost('two', 'r_convergeBBB2');
+    await db.prisma.assignment.create({ data: { runnerId, machineId: second.machineId } });
+    startAgent(second);
+    await until(
+      'second online',
+      () => machine(second.machineId),
+      (m) => m.connectionState === 'online',
+    );
+    await api_('PATCH', `/api/v1/runners/${runnerId}/token`, { limit: 5 });
+    api.child.kill('SIGKILL');
+    await new Promise((r) => api.child.once('exit', r));
+    api = await startServer(env);
+    for (const h of [host, second]) {
+      await converged(h);
+      expect(fileText(h)).toContain('limit = 5');
+    }
+    await stopAgent(host);
+    await stopAgent(second);
+  });
+});
