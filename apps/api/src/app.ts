@@ -117,7 +117,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   );
   await app.register(agentGateway, {
     events,
-    revisions: deps.revisions ?? storedRevisions(deps.db, (row) => app.revisions.renderStored(row.model)),
+    revisions:
+      deps.revisions ??
+      storedRevisions(
+        deps.db,
+        (models) => app.revisions.renderStored(models),
+        (machineId, above) => app.revisions.renumber(machineId, above),
+      ),
     heartbeatIntervalMs: env.PADDOCK_AGENT_HEARTBEAT_MS,
     onHealthChanged: (machineIds) => app.revisions.rebalance(machineIds),
     onTokensAdopted: async (runnerIds) => {

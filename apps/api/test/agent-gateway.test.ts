@@ -27,7 +27,14 @@ let base: string;
 
 /** What the fake revision source answers per machine. */
 const desired = new Map<string, { revision: number; sha256: string; config: string }>();
-const revisions: RevisionSource = { desired: async (id) => desired.get(id) ?? null };
+const renumbered: Array<{ machineId: string; above: number }> = [];
+const revisions: RevisionSource = {
+  desired: async (ids) =>
+    new Map(ids.flatMap((id) => (desired.has(id) ? [[id, desired.get(id)!] as const] : []))),
+  renumber: async (machineId, above) => {
+    renumbered.push({ machineId, above });
+  },
+};
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -335,6 +342,22 @@ describe('revisions over the socket', () => {
       'status stored',
     );
     expect((await machine(machineId)).appliedRevision).toBe(2);
+    agent.ws.close();
+  });
+
+  it('asks for a renumbered revision when the agent runs a newer number with other content', async () => {
+    const { machineId, credential, systemId } = await enrolledMachine();
+    await revisionRow(machineId, 1, 'x = 1\n');
+    const agent = await TestAgent.connect(credential);
+    agent.send(hello(systemId, { applied: { number: 7, sha256: sha('restored from elsewhere') } }));
+    await agent.next('welcome');
+    await waitFor(
+      async () => renumbered,
+      (r) => r.some((x) => x.machineId === machineId),
+      'renumber request',
+    );
+    expect(renumbered.find((x) => x.machineId === machineId)).toEqual({ machineId, above: 7 });
+    expect(agent.messages.filter((m) => m.type === 'apply')).toEqual([]);
     agent.ws.close();
   });
 

@@ -50,14 +50,25 @@ export default fp(
 
     await app.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });
 
-    const reconcile = (machineIds: string[]) => {
-      for (const id of machineIds) {
-        const s = sessions.get(id);
-        if (s) void s.reconcile().catch((err: unknown) => s.log.error({ err }, 'reconcile failed'));
+    const reconcile = async (machineIds: string[]) => {
+      const local = machineIds.filter((id) => sessions.has(id));
+      // Large rollouts are read in slices, so the first machines get their revision while later ones render.
+      for (let i = 0; i < local.length; i += 500) {
+        const slice = local.slice(i, i + 500);
+        const desired = await opts.revisions.desired(slice);
+        for (const id of slice) {
+          const s = sessions.get(id);
+          if (s)
+            void s
+              .reconcile(desired.get(id) ?? null)
+              .catch((err: unknown) => s.log.error({ err }, 'reconcile failed'));
+        }
       }
     };
     const unsubscribe = opts.events.subscribe((event) => {
-      if (event.topic === 'machines.reconcile') reconcile(event.machineIds);
+      if (event.topic === 'machines.reconcile') {
+        reconcile(event.machineIds).catch((err: unknown) => app.log.error({ err }, 'reconcile failed'));
+      }
       if (event.topic === 'credentials.revoked') {
         for (const id of event.machineIds) sessions.get(id)?.close(CLOSE.revoked, 'credential revoked');
       }

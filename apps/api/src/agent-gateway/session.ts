@@ -17,9 +17,24 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { GatewayStore } from './store.js';
 
-/** What the machine should run now, rendered with its secrets; null when Paddock has nothing for it yet. */
+export interface DesiredRevision {
+  revision: number;
+  sha256: string;
+  config: string;
+}
+
+/**
+ * What machines should run now, rendered with their secrets; machines Paddock has nothing for yet are absent.
+ * Asked for many machines at once, so a fleet-wide rollout costs a few queries, not a few per machine.
+ */
 export interface RevisionSource {
-  desired(machineId: string): Promise<{ revision: number; sha256: string; config: string } | null>;
+  desired(machineIds: string[]): Promise<Map<string, DesiredRevision>>;
+  /**
+   * The agent runs a revision numbered at or above the desired one but with other content (the database was
+   * restored from a backup, say): record the desired settings again under a number above `above`, since the
+   * agent ignores revisions older than its own.
+   */
+  renumber(machineId: string, above: number): Promise<void>;
 }
 
 export interface SessionOptions {
@@ -42,6 +57,8 @@ export class AgentSession {
   private lastSeenWrite = 0;
   /** revision last sent, so a reconcile does not resend the same apply while the agent works on it */
   private sentRevision: number | null = null;
+  /** what the agent last said it runs (hello, then each `applied`) */
+  private applied: { number: number; sha256: string } | null = null;
   private closed = false;
 
   constructor(
@@ -93,13 +110,25 @@ export class AgentSession {
     this.onSocketClosed();
   }
 
-  /** Sends the desired revision if the agent does not run it yet. Safe to call any time, any number of times. */
-  async reconcile(): Promise<void> {
+  /**
+   * Sends the desired revision if the agent does not run it yet. Safe to call any time, any number of times;
+   * `known` is the desired revision when the caller already read it (a batch reconcile).
+   */
+  async reconcile(known?: DesiredRevision | null): Promise<void> {
     if (!this.hello || this.closed) return;
-    const desired = await this.deps.revisions.desired(this.machineId);
+    const desired =
+      known === undefined ? (await this.deps.revisions.desired([this.machineId])).get(this.machineId) : known;
     if (!desired || this.closed) return;
-    const applied = await this.deps.store.appliedRevision(this.machineId);
+    const applied = this.applied;
     if (applied?.number === desired.revision && applied.sha256 === desired.sha256) return;
+    if (applied && applied.number >= desired.revision) {
+      this.deps.log.warn(
+        { agentRevision: applied.number, desired: desired.revision },
+        'agent runs a newer revision number than Paddock knows: renumbering the desired revision',
+      );
+      await this.deps.revisions.renumber(this.machineId, applied.number);
+      return;
+    }
     if (this.sentRevision === desired.revision) return;
     this.sentRevision = desired.revision;
     this.send({ type: 'apply', revision: desired.revision, sha256: desired.sha256, config: desired.config });
@@ -138,6 +167,9 @@ export class AgentSession {
     const { store } = this.deps;
     switch (message.type) {
       case 'applied':
+        if (!this.applied || message.revision >= this.applied.number) {
+          this.applied = { number: message.revision, sha256: message.sha256 };
+        }
         if (await store.markApplied(this.machineId, message.revision, message.sha256)) {
           this.deps.log.info({ revision: message.revision, written: message.written }, 'revision applied');
         } else {
@@ -189,6 +221,7 @@ export class AgentSession {
       return;
     }
     this.hello = hello;
+    this.applied = hello.applied;
     const replaced = this.deps.onHello(this);
     replaced?.close(CLOSE.replaced, 'replaced by a newer connection from the same machine');
     await this.deps.store.recordHello(this.machineId, hello);

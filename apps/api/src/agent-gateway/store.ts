@@ -25,16 +25,6 @@ export function gatewayStore(deps: { prisma: PrismaClient; secrets: SecretBox; r
         .update({ where: { id: credentialId }, data: { lastUsedAt: new Date() }, select: { id: true } })
         .catch(() => null),
 
-    async appliedRevision(machineId: string): Promise<{ number: number; sha256: string } | null> {
-      const m = await prisma.machine.findUnique({
-        where: { id: machineId },
-        select: { appliedRevision: true, appliedSha256: true },
-      });
-      return m?.appliedRevision && m.appliedSha256
-        ? { number: m.appliedRevision, sha256: m.appliedSha256 }
-        : null;
-    },
-
     /** Binds the reported system_id to this machine; false when another machine already has it. */
     async claimSystemId(machineId: string, systemId: string): Promise<boolean> {
       const owner = await prisma.machine.findUnique({ where: { systemId }, select: { id: true } });

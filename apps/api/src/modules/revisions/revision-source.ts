@@ -1,27 +1,35 @@
 /**
- * The revision each machine should run, as stored: the desired revision's row. Rendering the text with the
- * runners' decrypted tokens happens here, at send time, so secrets never rest in the revision table.
+ * The revision each machine should run, as stored: the desired revision's row, rendered with the runners'
+ * current tokens at send time, so secrets never rest in the revision table. Many machines are read at once.
  */
-import type { RevisionSource } from '../../agent-gateway/session.js';
+import type { DesiredRevision, RevisionSource } from '../../agent-gateway/session.js';
 import type { Database } from '../../db/client.js';
+import type { DesiredModel } from './desired-model.js';
 
-export type RenderRevision = (row: { machineId: string; number: number; model: unknown }) => Promise<string>;
+/** Renders stored models with current tokens, many at once. */
+export type RenderStored = (models: DesiredModel[]) => Promise<string[]>;
 
-export function storedRevisions(db: Database, render?: RenderRevision): RevisionSource {
+export function storedRevisions(
+  db: Database,
+  render: RenderStored,
+  renumber: (machineId: string, above: number) => Promise<void>,
+): RevisionSource {
   return {
-    async desired(machineId) {
-      const machine = await db.prisma.machine.findUnique({
-        where: { id: machineId },
-        select: { desiredRevision: true },
-      });
-      if (!machine || machine.desiredRevision === 0 || !render) return null;
-      const row = await db.prisma.configRevision.findUnique({
-        where: { machineId_number: { machineId, number: machine.desiredRevision } },
-        select: { number: true, model: true, sha256: true },
-      });
-      if (!row) return null;
-      const config = await render({ machineId, number: row.number, model: row.model });
-      return { revision: row.number, sha256: row.sha256, config };
+    renumber,
+    async desired(machineIds) {
+      const out = new Map<string, DesiredRevision>();
+      if (machineIds.length === 0) return out;
+      const rows = await db.prisma.$queryRaw<
+        Array<{ machine_id: string; number: number; sha256: string; model: DesiredModel }>
+      >`
+        SELECT r.machine_id, r.number, r.sha256, r.model
+          FROM machines m JOIN config_revisions r ON r.machine_id = m.id AND r.number = m.desired_revision
+         WHERE m.id = ANY(${machineIds}::uuid[]) AND m.desired_revision > 0`;
+      const texts = await render(rows.map((r) => r.model));
+      rows.forEach((r, i) =>
+        out.set(r.machine_id, { revision: r.number, sha256: r.sha256, config: texts[i]! }),
+      );
+      return out;
     },
   };
 }

@@ -86,7 +86,7 @@ export function revisionsService(deps: {
 }) {
   const { prisma, secrets, events, render } = deps;
 
-  async function tokensOf(tx: Tx, runnerIds: string[]): Promise<(runnerId: string) => string> {
+  async function tokensOf(tx: Tx | PrismaClient, runnerIds: string[]): Promise<(runnerId: string) => string> {
     const rows = await tx.runnerToken.findMany({
       where: { runnerId: { in: runnerIds } },
       select: { runnerId: true, ciphertext: true },
@@ -109,9 +109,11 @@ export function revisionsService(deps: {
     );
 
   return {
-    /** Renders a stored revision's model with current tokens (what the agent is sent). */
-    async renderStored(model: unknown): Promise<string> {
-      return prisma.$transaction((tx) => renderModel(tx, model as DesiredModel));
+    /** Renders stored revisions' models with current tokens (what agents are sent), decrypting each token once. */
+    async renderStored(models: DesiredModel[]): Promise<string[]> {
+      const runnerIds = [...new Set(models.flatMap((m) => m.runners.map((r) => r.runnerId)))];
+      const token = await tokensOf(prisma, runnerIds);
+      return models.map((m) => render(m, token));
     },
 
     /** Renders a model with every token replaced by a mask showing its last four characters (for people). */
@@ -145,56 +147,71 @@ export function revisionsService(deps: {
             include: machineForModelInclude,
           });
           const out: RolloutResult = { rolloutId: null, revisions: [], unchanged: [], shortfalls: [] };
-          for (const [runnerId, split] of budgets)
+          for (const [runnerId, split] of budgets) {
             if (split.shortfall) out.shortfalls.push({ runnerId, ...split.shortfall });
+          }
+          // Everything is read and written in bulk: a fleet-wide change is a handful of queries, not several
+          // per machine.
+          const token = await tokensOf(tx, [
+            ...new Set(machines.flatMap((m) => m.assignments.map((a) => a.runnerId))),
+          ]);
+          const latestRows = await tx.$queryRaw<
+            Array<{ machine_id: string; number: number; sha256: string }>
+          >`
+            SELECT DISTINCT ON (machine_id) machine_id, number, sha256 FROM config_revisions
+             WHERE machine_id = ANY(${unique}::uuid[]) ORDER BY machine_id, number DESC`;
+          const latest = new Map(latestRows.map((r) => [r.machine_id, r]));
+          const limitUpdates = new Map<number | null, string[]>();
           const changed: Array<{ machineId: string; number: number; model: DesiredModel; sha: string }> = [];
           for (const machine of machines) {
             const model = buildDesiredModel(machine, budgets);
-            // Keep each assignment's rendered limit visible in the API.
+            // Keep each assignment's rendered limit visible in the API (0: left out of this machine).
             for (const a of machine.assignments) {
               const r = model.runners.find((x) => x.runnerId === a.runnerId);
               const effective = r ? r.limit : 0;
               if (a.effectiveLimit !== effective) {
-                await tx.assignment.update({ where: { id: a.id }, data: { effectiveLimit: effective } });
+                limitUpdates.set(effective, [...(limitUpdates.get(effective) ?? []), a.id]);
               }
             }
-            const sha = sha256(await renderModel(tx, model));
-            const latest = await tx.configRevision.findFirst({
-              where: { machineId: machine.id },
-              orderBy: { number: 'desc' },
-              select: { number: true, sha256: true },
-            });
-            if (latest?.sha256 === sha) {
+            const sha = sha256(render(model, token));
+            const last = latest.get(machine.id);
+            if (last?.sha256 === sha) {
               out.unchanged.push(machine.id);
               continue;
             }
-            changed.push({ machineId: machine.id, number: (latest?.number ?? 0) + 1, model, sha });
+            changed.push({ machineId: machine.id, number: (last?.number ?? 0) + 1, model, sha });
+          }
+          for (const [effectiveLimit, ids] of limitUpdates) {
+            await tx.assignment.updateMany({ where: { id: { in: ids } }, data: { effectiveLimit } });
           }
           if (changed.length > 0) {
             const rollout = await tx.rollout.create({
               data: { reason, actorType: actor.type, actorId: actor.id },
             });
             out.rolloutId = rollout.id;
-            for (const c of changed) {
-              await tx.configRevision.create({
-                data: {
-                  machineId: c.machineId,
-                  number: c.number,
-                  rolloutId: rollout.id,
-                  model: c.model as unknown as Prisma.InputJsonValue,
-                  sha256: c.sha,
-                  reason,
-                  actorType: actor.type,
-                  actorId: actor.id,
-                },
-              });
-              await supersedeOlder(tx, c.machineId, c.number);
-              await tx.machine.update({
-                where: { id: c.machineId },
-                data: { desiredRevision: c.number, applyError: null },
-              });
-              out.revisions.push({ machineId: c.machineId, revision: c.number });
-            }
+            const ids = changed.map((c) => c.machineId);
+            // Older revisions still waiting will never be applied now.
+            await tx.configRevision.updateMany({
+              where: { machineId: { in: ids }, status: { in: ['pending', 'failed'] } },
+              data: { status: 'superseded' },
+            });
+            await tx.configRevision.createMany({
+              data: changed.map((c) => ({
+                machineId: c.machineId,
+                number: c.number,
+                rolloutId: rollout.id,
+                model: c.model as unknown as Prisma.InputJsonValue,
+                sha256: c.sha,
+                reason,
+                actorType: actor.type,
+                actorId: actor.id,
+              })),
+            });
+            await tx.$executeRaw`
+              UPDATE machines m SET desired_revision = v.number, apply_error = NULL, updated_at = now()
+                FROM (SELECT unnest(${ids}::uuid[]) AS id, unnest(${changed.map((c) => c.number)}::int[]) AS number) v
+               WHERE m.id = v.id`;
+            for (const c of changed) out.revisions.push({ machineId: c.machineId, revision: c.number });
           }
           return out;
         },
@@ -219,6 +236,8 @@ export function revisionsService(deps: {
       reason: string,
       actor: Actor,
       rollbackOf: number | null = null,
+      /** the new revision's number must be above this one */
+      above = 0,
     ): Promise<RolloutResult> {
       const result = await prisma.$transaction(async (tx) => {
         await tx.$queryRaw`SELECT id FROM machines WHERE id = ${machineId}::uuid FOR UPDATE`;
@@ -228,7 +247,7 @@ export function revisionsService(deps: {
           orderBy: { number: 'desc' },
           select: { number: true },
         });
-        const number = (latest?.number ?? 0) + 1;
+        const number = Math.max(latest?.number ?? 0, above) + 1;
         const rollout = await tx.rollout.create({
           data: { reason, actorType: actor.type, actorId: actor.id },
         });
@@ -259,6 +278,24 @@ export function revisionsService(deps: {
       });
       await events.publish({ topic: 'machines.reconcile', machineIds: [machineId] });
       return result;
+    },
+
+    /** Records the desired settings again under a number above `above` (see RevisionSource.renumber). */
+    async renumber(machineId: string, above: number): Promise<void> {
+      const row = await prisma.configRevision.findFirst({
+        where: { machineId },
+        orderBy: { number: 'desc' },
+        select: { model: true },
+      });
+      if (!row) return;
+      await this.record(
+        machineId,
+        row.model as unknown as DesiredModel,
+        'renumbered above the revision the agent reported',
+        { type: 'system', id: null },
+        null,
+        above,
+      );
     },
 
     /**

@@ -205,6 +205,17 @@ describe('drain, resume, rollback and restore', () => {
   });
 });
 
+describe('renumbering', () => {
+  it('records the desired settings again above a number an agent reported', async () => {
+    const id = machineIds[0]!;
+    const before = await desiredModel(id);
+    await app.revisions.renumber(id, 50);
+    const m = await ctx.db.prisma.machine.findUniqueOrThrow({ where: { id } });
+    expect(m.desiredRevision).toBe(51);
+    expect(await desiredModel(id)).toEqual(before);
+  });
+});
+
 describe('the real renderer', () => {
   it('renders a config.toml that gitlab-runner would load, with the token only where it belongs', async () => {
     const { parseRunnerConfig, validateRunnerConfig, hasErrors } = await import('@paddock/runner-config');
