@@ -1,5 +1,6 @@
 import { Link, Outlet } from '@tanstack/react-router';
 import { ReadinessIndicator } from '../features/health/components/readiness-indicator';
+import { LiveIndicator } from './live-indicator';
 
 const NAV_ITEMS = [
   { to: '/', label: 'Overview', exact: true },
@@ -8,7 +9,7 @@ const NAV_ITEMS = [
   { to: '/gitlab', label: 'GitLab', exact: false },
 ] as const;
 
-/** Header, navigation, the routed page and the API status line. Under ~720px the side nav becomes a top bar (CSS). */
+/** Header (with the live-updates status), navigation, the routed page and the API status line. Under ~720px the side nav becomes a top bar (CSS). */
 export function AppLayout() {
   return (
     <div className="app">
@@ -28,6 +29,7 @@ export function AppLayout() {
           </svg>
           <span>Paddock</span>
         </Link>
+        <LiveIndicator />
       </header>
       <nav className="app-nav" aria-label="Main">
         <ul>

@@ -1,6 +1,7 @@
 /**
  * Test helpers: a fake `fetch` answering per route, and the whole app rendered at a URL. Tests stub the global
- * `fetch` (not our modules), so the real api-client, schemas, query cache and router run as in the browser.
+ * `fetch` (not our modules), so the real api-client, schemas, query cache and router run as in the browser. The
+ * `/live` socket is a fake one that stays connecting until a test accepts it, so pages poll as without websockets.
  */
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { createMemoryHistory } from '@tanstack/react-router';
@@ -9,6 +10,9 @@ import type { ReactElement, ReactNode } from 'react';
 import { vi } from 'vitest';
 import { App } from '../app/providers';
 import { createAppRouter } from '../app/router';
+import { LiveConnection } from './live/live-connection';
+import { LiveProvider } from './live/live-context';
+import { fakeLiveSockets } from './live/testing';
 
 export interface RecordedRequest {
   method: string;
@@ -56,21 +60,28 @@ export function createTestQueryClient(): QueryClient {
   });
 }
 
-/** Renders the real app (layout, routes, lazy pages) at `path`. */
+/** Renders the real app (layout, routes, lazy pages) at `path`; `live` holds the fake `/live` sockets it opens. */
 export function renderApp(path: string) {
   const queryClient = createTestQueryClient();
   const router = createAppRouter({ history: createMemoryHistory({ initialEntries: [path] }) });
-  const view = render(<App queryClient={queryClient} router={router} />);
-  return { ...view, router, queryClient };
+  const live = fakeLiveSockets();
+  const view = render(<App queryClient={queryClient} router={router} webSocket={live.WebSocket} />);
+  return { ...view, router, queryClient, live };
 }
 
+/** Renders one component with a query client and a live connection (over a fake socket that never connects). */
 export function renderWithQueryClient(ui: ReactElement) {
   const queryClient = createTestQueryClient();
-  return { queryClient, ...render(ui, { wrapper: makeWrapper(queryClient) }) };
+  const live = new LiveConnection({ url: 'ws://paddock.test/live', WebSocket: fakeLiveSockets().WebSocket });
+  return { queryClient, ...render(ui, { wrapper: makeWrapper(queryClient, live) }) };
 }
 
-function makeWrapper(queryClient: QueryClient) {
+function makeWrapper(queryClient: QueryClient, live: LiveConnection) {
   return function Wrapper({ children }: { children: ReactNode }) {
-    return <QueryClientProvider client={queryClient}>{children}</QueryClientProvider>;
+    return (
+      <QueryClientProvider client={queryClient}>
+        <LiveProvider connection={live}>{children}</LiveProvider>
+      </QueryClientProvider>
+    );
   };
 }

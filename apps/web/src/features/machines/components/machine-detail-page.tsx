@@ -33,7 +33,7 @@ const backLink = (
 
 export function MachineDetailPage() {
   const { id } = routeApi.useParams();
-  const { machine, revisions, live } = useMachineLive(id);
+  const { machine, revisions, applying, polling } = useMachineLive(id);
   useDocumentTitle(machine.data ? machine.data.hostname : 'Machine');
 
   if (machine.isPending) {
@@ -71,17 +71,21 @@ export function MachineDetailPage() {
       </div>
     );
   }
-  return <MachineDetail machine={machine.data} revisions={revisions} live={live} />;
+  return <MachineDetail machine={machine.data} revisions={revisions} applying={applying} polling={polling} />;
 }
 
 function MachineDetail({
   machine,
   revisions,
-  live,
+  applying,
+  polling,
 }: {
   machine: Machine;
   revisions: UseQueryResult<RevisionList>;
-  live: boolean;
+  /** A revision is on its way to the host. */
+  applying: boolean;
+  /** ...and the page asks for it on a timer, because live updates are not arriving. */
+  polling: boolean;
 }) {
   const [confirming, setConfirming] = useState(false);
   const [outcome, setOutcome] = useState<ActionOutcome>();
@@ -115,11 +119,13 @@ function MachineDetail({
       <section className="card" aria-labelledby="machine-status">
         <div className="card-head">
           <h2 id="machine-status">Status</h2>
-          {live ? (
+          {applying ? (
             <p className="live-note" role="status">
               <span className="spinner spinner-small" aria-hidden="true" />
-              Revision {machine.desiredRevision} is on its way; refreshing every {MACHINE_LIVE_POLL_MS / 1000}{' '}
-              s.
+              Revision {machine.desiredRevision} is on its way;{' '}
+              {polling
+                ? `refreshing every ${MACHINE_LIVE_POLL_MS / 1000} s.`
+                : 'this page updates as soon as the agent reports.'}
             </p>
           ) : null}
         </div>

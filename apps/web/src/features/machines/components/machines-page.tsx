@@ -10,6 +10,7 @@ import { LoadingState } from '../../../components/ui/loading-state';
 import { PageHeader } from '../../../components/ui/page-header';
 import { Pagination } from '../../../components/ui/pagination';
 import { RelativeTime } from '../../../components/ui/relative-time';
+import { useLiveTopic } from '../../../lib/live/live-context';
 import { useDocumentTitle } from '../../../lib/use-document-title';
 import { AddMachinePanel } from '../../enrollment/components/add-machine-panel';
 import { useMachines } from '../api/get-machines';
@@ -25,6 +26,8 @@ const ADD_MACHINE_ID = 'add-machine';
 
 export function MachinesPage() {
   useDocumentTitle('Machines');
+  // Rows change in place as machines connect, apply revisions or drift.
+  useLiveTopic('machines');
   const search = routeApi.useSearch();
   const navigate = routeApi.useNavigate();
   const machines = useMachines({

@@ -1,7 +1,8 @@
-import { fireEvent, screen, waitFor, within } from '@testing-library/react';
-import { describe, expect, it } from 'vitest';
+import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Rollout, RolloutStatus, RunnerDetail } from '@paddock/contracts';
 import { json, renderApp, stubFetch } from '../../../lib/testing';
+import { ROLLOUT_POLL_LIMIT_MS, ROLLOUT_POLL_MS } from '../../rollouts/api/get-rollout';
 import type { Handler } from '../../../lib/testing';
 import { aRunnerDetail, anAssignment } from '../testing';
 
@@ -67,12 +68,17 @@ function setNumber(label: string, value: string) {
 }
 
 async function openEditor(runner: RunnerDetail) {
-  renderApp(`/runners/${runner.id}`);
+  const app = renderApp(`/runners/${runner.id}`);
   await screen.findByRole('heading', { name: 'Job limit' });
+  return app;
 }
 
 const patches = (requests: { method: string; body: unknown }[]) =>
   requests.filter((r) => r.method === 'PATCH').map((r) => r.body);
+
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 describe('token limit editor', () => {
   it('saves a per-machine limit with only the overrides that changed', async () => {
@@ -252,6 +258,80 @@ describe('token limit editor', () => {
     // Settled: no more polling.
     const reads = requests.filter((r) => r.url.pathname === `/api/v1/rollouts/${ROLLOUT}`).length;
     expect(reads).toBe(2);
+  });
+
+  it('moves the rollout from pending to applied on a live push, and does not poll while live', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const runner = twoMachineRunner();
+    const pending = status([
+      [A, 'alpha', 5, 'pending'],
+      [B, 'bravo', 8, 'pending'],
+    ]);
+    const { requests } = serve(runner, () => json(rollout()), [pending]);
+    const { live, queryClient } = await openEditor(runner);
+    const socket = live.latest();
+    act(() => socket.accept());
+
+    setNumber('Jobs per machine', '6');
+    fireEvent.click(screen.getByRole('button', { name: 'Save limits' }));
+
+    const table = await screen.findByRole('table', { name: 'Rollout progress by machine' });
+    const badge = (host: string, text: string) =>
+      within(within(table).getByRole('link', { name: host }).closest('tr')!).queryByText(text, {
+        selector: '.badge > span',
+      });
+    await waitFor(() => expect(socket.topics).toEqual([`rollout:${ROLLOUT}`]));
+    const reads = () => requests.filter((r) => r.url.pathname === `/api/v1/rollouts/${ROLLOUT}`).length;
+    await waitFor(() => expect(reads()).toBe(1));
+    expect(badge('alpha', 'Pending')).toBeTruthy();
+    await act(() => vi.advanceTimersByTimeAsync(3 * ROLLOUT_POLL_MS));
+    expect(reads()).toBe(1);
+
+    act(() =>
+      socket.receive({
+        type: 'rollout',
+        rollout: status([
+          [A, 'alpha', 5, 'applied'],
+          [B, 'bravo', 8, 'applied'],
+        ]),
+      }),
+    );
+    await waitFor(() => expect(badge('alpha', 'Applied')).toBeTruthy());
+    expect(badge('bravo', 'Applied')).toBeTruthy();
+    expect(screen.getByText('Done: 2 of 2 machines applied.')).toBeTruthy();
+    expect(reads()).toBe(1);
+
+    // A REST answer read before the push and arriving after it does not put the machines back to pending.
+    await act(() => queryClient.refetchQueries({ queryKey: ['rollouts', ROLLOUT] }));
+    await act(() => vi.advanceTimersByTimeAsync(0));
+    expect(reads()).toBe(2);
+    expect(badge('alpha', 'Applied')).toBeTruthy();
+    expect(badge('alpha', 'Pending')).toBeNull();
+  });
+
+  it('asks once more when two minutes are up while live, to say the rollout is still in progress', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const runner = twoMachineRunner();
+    const pending = status([
+      [A, 'alpha', 5, 'pending'],
+      [B, 'bravo', 8, 'pending'],
+    ]);
+    const { requests } = serve(runner, () => json(rollout()), [pending]);
+    const { live } = await openEditor(runner);
+    act(() => live.latest().accept());
+
+    setNumber('Jobs per machine', '6');
+    fireEvent.click(screen.getByRole('button', { name: 'Save limits' }));
+    const reads = () => requests.filter((r) => r.url.pathname === `/api/v1/rollouts/${ROLLOUT}`).length;
+    await waitFor(() => expect(reads()).toBe(1));
+
+    await act(() => vi.advanceTimersByTimeAsync(ROLLOUT_POLL_LIMIT_MS - 5_000));
+    expect(reads()).toBe(1);
+    await act(() => vi.advanceTimersByTimeAsync(5_000));
+    expect(await screen.findByText(/^Still in progress after 2 minutes/)).toBeTruthy();
+    expect(reads()).toBe(2);
+    await act(() => vi.advanceTimersByTimeAsync(ROLLOUT_POLL_LIMIT_MS));
+    expect(reads()).toBe(2);
   });
 
   it('says plainly when a fleet budget leaves machines without jobs', async () => {
