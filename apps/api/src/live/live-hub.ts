@@ -18,7 +18,11 @@ const MAX_CLIENT_FRAME = 4096;
 interface Client {
   socket: WebSocket;
   topics: Set<LiveTopic>;
+  alive: boolean;
 }
+
+/** Browsers answer websocket pings by themselves; a socket that misses one is dead and is dropped. */
+const PING_INTERVAL_MS = 30_000;
 
 export interface LiveHub {
   readonly clientCount: number;
@@ -86,7 +90,21 @@ export default fp(
         opts.coalesceMs ?? 100,
       );
     });
+    const pinger = setInterval(() => {
+      for (const c of clients) {
+        if (!c.alive) {
+          c.socket.terminate();
+          clients.delete(c);
+          continue;
+        }
+        c.alive = false;
+        c.socket.ping();
+      }
+    }, PING_INTERVAL_MS);
+    pinger.unref();
+
     app.addHook('onClose', async () => {
+      clearInterval(pinger);
       unsubscribe();
       clearTimeout(timer);
       for (const c of clients) c.socket.close(1001, 'server shutting down');
@@ -103,7 +121,8 @@ export default fp(
     }
 
     app.get('/live', { websocket: true, schema: { hide: true } }, (socket: WebSocket) => {
-      const client: Client = { socket, topics: new Set() };
+      const client: Client = { socket, topics: new Set(), alive: true };
+      socket.on('pong', () => (client.alive = true));
       clients.add(client);
       send(client, { type: 'ready' });
       socket.on('message', (data: Buffer) => {
