@@ -25,6 +25,7 @@ COPY apps/agent/package.json apps/agent/
 COPY apps/api/package.json apps/api/
 COPY apps/web/package.json apps/web/
 COPY packages/contracts/package.json packages/contracts/
+COPY packages/gitlab-sim/package.json packages/gitlab-sim/
 COPY packages/protocol/package.json packages/protocol/
 COPY packages/runner-config/package.json packages/runner-config/
 COPY e2e/package.json e2e/

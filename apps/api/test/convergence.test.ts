@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { InMemoryJobSource, RunnerSimulator } from '@paddock/gitlab-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '../src/db/client.js';
 import { createSecretBox } from '../src/lib/secrets.js';
@@ -233,6 +234,61 @@ describe('convergence with real agents', () => {
     expect(fileText(host)).toContain(rotated);
     expect(fileText(host)).not.toContain(TOKEN);
     expect((await machine(host.machineId)).driftSha256).toBeNull();
+  });
+
+  it('gitlab-runner (simulated) follows limit changes and drains: running jobs finish, no new ones start', async () => {
+    const jobs = new InMemoryJobSource({ durationMs: 300 });
+    jobs.add({ count: Infinity });
+    const sim = new RunnerSimulator({
+      configPath: host.config,
+      jobSource: jobs,
+      listenAddress: '',
+      reloadIntervalMs: 100,
+      checkIntervalMs: 20,
+    });
+    await sim.start();
+    cleanups.push(() => sim.stop());
+    await until(
+      'jobs up to the limit',
+      () => sim.state().running,
+      (n) => n === 3,
+    );
+    expect(sim.effectiveLimits().map((l) => l.limit)).toEqual([3]);
+
+    await api_('PATCH', `/api/v1/runners/${runnerId}/token`, { limit: 1 });
+    await until(
+      'the new limit loaded',
+      () => sim.effectiveLimits().map((l) => l.limit),
+      (l) => l[0] === 1,
+    );
+    await until(
+      'running jobs down to the limit',
+      () => sim.state().running,
+      (n) => n <= 1,
+    );
+
+    await api_('POST', `/api/v1/machines/${host.machineId}/drain`);
+    await until(
+      'runners removed',
+      () => sim.effectiveLimits().length,
+      (n) => n === 0,
+    );
+    await until(
+      'running jobs finished',
+      () => sim.state().running,
+      (n) => n === 0,
+    );
+    const handedOut = jobs.stats().handedOut;
+    await new Promise((r) => setTimeout(r, 500));
+    expect(jobs.stats().handedOut).toBe(handedOut);
+
+    await api_('POST', `/api/v1/machines/${host.machineId}/resume`);
+    await until(
+      'jobs again after resume',
+      () => jobs.stats().handedOut,
+      (n) => n > handedOut,
+    );
+    await sim.stop();
   });
 
   it('an API killed in the middle of a rollout converges after restart', async () => {
