@@ -1,0 +1,453 @@
+/**
+ * The config-push section of RESULTS.md: the figures, the targets, where the time goes, and the findings the
+ * figures support (each finding is written only when the run shows it, so a rerun after a fix does not repeat
+ * it).
+ */
+import type { ApiStats, Tally, Timer } from './config-push-api.js';
+import type { ProfileSummary } from './cpuprofile.js';
+import type { LogCounts } from './log-counts.js';
+import { mib } from './proc.js';
+import { machineDescription, ms, type LatencySummary } from './stats.js';
+
+/** CPU time used over an interval by each party; `other` is the rest of the machine (other people's work). */
+export interface Cpu {
+  api: number;
+  postgres: number;
+  agents: number;
+  other: number;
+  machine: number;
+}
+
+export interface PushResult {
+  label: string;
+  /** agents answered at once, without writing (API and transport only) */
+  instant: boolean;
+  revision: number;
+  responseMs: number;
+  /** per agent: PATCH sent → the API recorded `applied` (config_revisions.applied_at) */
+  applied: LatencySummary;
+  allDoneMs: number;
+  /** revisions of the rollout never recorded as applied */
+  missing: number;
+  /** agents that never answered (within the push's time limit) */
+  unanswered: number;
+  /** per agent: PATCH sent → the apply frame reached the agent's session */
+  received: LatencySummary;
+  /** per agent: frame received → answer ready (config.toml, its previous copy and the agent's state written) */
+  agentWrite: LatencySummary;
+  /** per agent: PATCH sent → answer ready at the agent (complete even when the API loses answers) */
+  answered: LatencySummary;
+  /** per agent: answer ready → recorded by the API */
+  recording: LatencySummary;
+  wallMs: number;
+  cpu: Cpu;
+  apiPeakRss: number;
+  api: ApiStats;
+}
+
+export interface FleetResult {
+  n: number;
+  workers: number;
+  connectMs: number;
+  rssBase: number;
+  rssIdle: number;
+  rssIdleAfterGc: number;
+  /** the API's VmHWM from its start to the end of the connection phase */
+  rssConnectPeak: number;
+  heapIdle: number;
+  rssAfter: number;
+  warmup: PushResult;
+  pushes: PushResult[];
+  instantPushes: PushResult[];
+  /** the API's CPU profile of one push: from the PATCH to its response, and from there to the last answer */
+  profile: {
+    patch: ProfileSummary & { file: string };
+    rest: ProfileSummary & { file: string };
+    push: PushResult;
+  } | null;
+  agentLogs: LogCounts;
+  /** agent connections that closed during the run */
+  disconnects: number;
+  error?: string;
+}
+
+export interface DiskResult {
+  dir: string;
+  fsType: string;
+  bytes: number;
+  count: number;
+  atomic: LatencySummary;
+  apply: LatencySummary;
+}
+
+export interface RunInfo {
+  command: string;
+  commit: string;
+  pushes: number;
+  instantPushes: number;
+  quietWaitS: number;
+  heartbeatMs: number;
+  /** RSS after importing the API under tsx and compiled, when the compiled app exists */
+  loader: { tsx: number; compiled: number } | null;
+}
+
+const verdict = (ok: boolean) => (ok ? '**met**' : '**not met**');
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
+const sec = (v: number) => `${(v / 1000).toFixed(2)} s`;
+const n0 = (v: number) => v.toLocaleString('en-US');
+const cpuCell = (p: PushResult) =>
+  `${sec(p.cpu.api)} / ${sec(p.cpu.postgres)} / ${sec(p.cpu.agents)} / ${sec(p.cpu.other)}`;
+const timerText = (x: Timer | undefined) =>
+  x?.calls ? `${n0(x.calls)} × (mean ${ms(x.totalMs / x.calls)}, max ${ms(x.maxMs)})` : '—';
+const code = (text: string) => `\`${text.replace(/`/g, "'").replace(/\|/g, '/')}\``;
+
+/** The push whose p99 is the median of the measured pushes (of real agents, or of instant answers). */
+export function medianPush(r: FleetResult, instant = false): PushResult | undefined {
+  const sorted = [...(instant ? r.instantPushes : r.pushes)].sort((a, b) => a.applied.p99 - b.applied.p99);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}
+
+function allPushes(r: FleetResult): PushResult[] {
+  return [r.warmup, ...r.pushes, ...r.instantPushes, ...(r.profile ? [r.profile.push] : [])];
+}
+
+function pushRow(r: FleetResult, p: PushResult): string {
+  const l = p.applied;
+  return (
+    `| ${n0(r.n)} | ${p.label} | ${ms(p.responseMs)} | ${ms(l.p50)} | ${ms(l.p95)} | ${ms(l.p99)} | ` +
+    `${ms(p.allDoneMs)} | ${p.missing ? `**${n0(p.missing)}**` : '0'} | ${ms(p.answered.p99)} | ${cpuCell(p)} | ` +
+    `${mib(p.apiPeakRss)} |`
+  );
+}
+
+const tallies = (t: Record<string, Tally>, n: number, top = 6) =>
+  Object.entries(t)
+    .sort((a, b) => b[1].ms - a[1].ms)
+    .slice(0, top)
+    .map(([k, v]) => `${k} ${n0(v.count)}× ${ms(v.ms)}`)
+    .join(', ') || (n ? '—' : '');
+
+function phaseRows(r: FleetResult, instant: boolean): string[] {
+  const p = medianPush(r, instant);
+  if (!p) return [];
+  const a = p.api;
+  const who = `${n0(r.n)}${instant ? ' instant' : ''}`;
+  const d = (s: LatencySummary) => `p50 ${ms(s.p50)}, p99 ${ms(s.p99)}, max ${ms(s.max)}`;
+  const inSyncMs = Object.values(a.queries.inSync).reduce((s, t) => s + t.ms, 0);
+  const syncMs = a.revisions.sync?.totalMs ?? 0;
+  const rows = [
+    `| ${who} | PATCH → response: \`revisions.sync\` (its transaction, then NOTIFY) | ${ms(p.responseMs)}; sync ${ms(syncMs)}; the transaction's statements ${ms(inSyncMs)}: ${tallies(a.queries.inSync, 1)}; then ${n0(a.notifies['machines.reconcile'] ?? 0)} NOTIFYs in ${ms(a.publish['machines.reconcile']?.totalMs ?? 0)} |`,
+    `| ${who} | PATCH → apply frame parsed by the agent (NOTIFY, batch read + render, send) | ${d(p.received)} |`,
+    ...(instant
+      ? []
+      : [
+          `| ${who} | agent: frame → answer ready (validate, 4 atomic writes on tmpfs) | ${d(p.agentWrite)} |`,
+        ]),
+    `| ${who} | answer → stamped applied by the API (\`markApplied\` transaction) | ${d(p.recording)} (recorded: ${n0(r.n - p.missing)} of ${n0(r.n)}) |`,
+    `| ${who} | statements per push (count, summed time) | ${n0(a.queries.total)} = ${(a.queries.total / r.n).toFixed(1)} per agent; ${tallies(a.queries.byKind, 1)}; longest pool queue ${n0(a.maxPoolWaiting)} |`,
+    `| ${who} | revisions service calls; renders | ${Object.entries(a.revisions)
+      .map(([k, t]) => `${k} ${timerText(t)}`)
+      .join(', ')}; renders ${timerText(a.render)} |`,
+    `| ${who} | CPU API / Postgres / agents / others over the push | ${cpuCell(p)} in ${sec(p.wallMs)} wall (2 cores) |`,
+  ];
+  return rows;
+}
+
+function logLines(who: string, logs: LogCounts): string {
+  const top = Object.entries(logs.byMessage)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 4)
+    .map(([k, v]) => `${n0(v)}× ${code(k)}`)
+    .join('; ');
+  return `- ${who}: ${n0(logs.warn)} warnings, ${n0(logs.error)} errors${top ? ` — ${top}` : ''}`;
+}
+
+function sumLogs(pushes: PushResult[]): LogCounts {
+  const out: LogCounts = { warn: 0, error: 0, byMessage: {}, first: [] };
+  for (const p of pushes) {
+    const l = p.api.logs;
+    out.warn += l.warn;
+    out.error += l.error;
+    for (const [k, v] of Object.entries(l.byMessage)) out.byMessage[k] = (out.byMessage[k] ?? 0) + v;
+    for (const f of l.first) if (out.first.length < 3) out.first.push(f);
+  }
+  return out;
+}
+
+/** What the figures show, each paragraph only when this run shows it, with what to change. */
+function findings(ok: FleetResult[], disk: DiskResult): string[] {
+  const out: string[] = [];
+  const largest = ok.at(-1);
+  if (!largest) return out;
+  const measured = (r: FleetResult) => [r.warmup, ...r.pushes, ...r.instantPushes];
+
+  // 1. `applied` answers lost.
+  const lost = ok.filter((r) => measured(r).some((p) => p.missing > 0));
+  if (lost.length) {
+    const logs = sumLogs(lost.flatMap((r) => allPushes(r)));
+    const p2028 = logs.first.some((l) => l.includes('P2028'));
+    const touch = logs.byMessage['warn: touch failed'] ?? 0;
+    out.push(
+      `**1. Answers are lost.** ${lost
+        .map(
+          (r) =>
+            `At ${n0(r.n)} agents, ${measured(r)
+              .map((p) => n0(p.missing))
+              .join(
+                ' / ',
+              )} of the ${n0(r.n)} \`applied\` of each push (warm-up / measured / instant) were never recorded`,
+        )
+        .join(
+          '; ',
+        )}, although every agent had written its file and answered (column "answered p99"). The API logs
+${n0(logs.byMessage['error: failed to handle an agent message'] ?? logs.error)} × \`failed to handle an agent message\`${
+        p2028 ? " with Prisma's P2028 (`Unable to start a transaction in the given time`)" : ''
+      }: \`AgentSession.dispatch\` → \`store.markApplied\` (apps/api/src/agent-gateway/store.ts) runs one
+interactive transaction per answer (BEGIN, SELECT, three UPDATEs, COMMIT: six round trips holding one of the 20
+pooled connections), answers arrive together, and Prisma gives up on those that wait more than its default
+\`maxWait\` of 2 s for a connection. \`onFrame\` logs the error and drops the message: the revision stays
+\`pending\`, \`machines.applied_revision\` stays behind, the rollout never completes in the UI, and nothing retries
+until the agent reconnects.${touch ? ` The same queue makes ${n0(touch)} \`touch\` updates fail (pg-pool's 5 s connection timeout).` : ''}
+The latency percentiles above cover only the answers that were recorded. *Change*: record answers in bulk —
+a recorder in the gateway that queues \`{machineId, revision, sha256}\` and flushes every few milliseconds (or
+every few hundred) with one statement (\`WITH v AS (SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[]))\`,
+\`UPDATE config_revisions … FROM v WHERE sha256 matches RETURNING\`, then the supersede and \`machines\` updates
+from that CTE), no interactive transaction; a failed flush is retried, not dropped. Even unbatched, the same
+statement for one row is one round trip instead of six and has no \`maxWait\` to miss.`,
+    );
+  }
+
+  // 2. The PATCH transaction.
+  const rows = ok.map((r) => {
+    const p = medianPush(r)!;
+    const inSync = Object.entries(p.api.queries.inSync).sort((a, b) => b[1].ms - a[1].ms);
+    const stmtMs = inSync.reduce((s, [, t]) => s + t.ms, 0);
+    const syncMs = p.api.revisions.sync?.totalMs ?? 0;
+    const notifyMs = p.api.publish['machines.reconcile']?.totalMs ?? 0;
+    const notifies = p.api.notifies['machines.reconcile'] ?? 0;
+    return { r, p, inSync, stmtMs, syncMs, notifyMs, notifies };
+  });
+  const big = rows.at(-1)!;
+  if (big.p.responseMs > 100) {
+    const prof = largest.profile?.patch;
+    const area = (name: string) => prof?.areas.find((a) => a.area === name)?.ms ?? 0;
+    out.push(
+      `**2. The PATCH itself takes ${rows.map((x) => `${ms(x.p.responseMs)} at ${n0(x.r.n)}`).join(', ')}**, and no agent
+hears of the change before it returns. At ${n0(big.r.n)}, \`revisions.sync\` (apps/api/src/modules/revisions/revisions.service.ts)
+took ${ms(big.syncMs)}: ${ms(big.stmtMs)} in the ${n0(big.inSync.reduce((s, [, t]) => s + t.count, 0))} statements of its
+transaction (${big.inSync
+        .slice(0, 4)
+        .map(([k, t]) => `${k} ${ms(t.ms)}`)
+        .join(', ')}), ${ms(big.notifyMs)} in ${n0(big.notifies)} NOTIFYs of machine ids
+sent one after another afterwards, and the remaining ${ms(Math.max(0, big.syncMs - big.stmtMs - big.notifyMs))} in JavaScript${
+        prof
+          ? ` (profile of the profiled push: Prisma client ${area('Prisma client runtime').toFixed(0)} ms, garbage collection ${area('garbage collection').toFixed(0)} ms, runner-config rendering ${area('runner-config (render)').toFixed(0)} ms)`
+          : ''
+      }: Prisma materialises \`machine.findMany({ include: assignments → runner → token, gitlabInstance })\` as N
+nested objects, each machine gets its own \`buildDesiredModel\`, render and sha256 although here all N render the
+same text, and \`createMany\` serialises N copies of the model as JSON. *Change*: read the machines' model inputs with
+one flat SQL query; memoise the rendered text and its sha256 by the model's canonical JSON within one \`sync\` (a
+fleet has few distinct configs); announce the rollout with one NOTIFY carrying the rollout id (receivers read
+\`config_revisions WHERE rollout_id = $1\`) instead of ${n0(big.notifies)} list${big.notifies === 1 ? '' : 's'} of ids, as DESIGN.md asks.`,
+    );
+  }
+
+  // 3. Per-answer work.
+  const inst = ok.map((r) => ({ r, p: medianPush(r, true) ?? medianPush(r)! })).at(-1)!;
+  const perAnswer = inst.p.api.queries.total / inst.r.n;
+  if (perAnswer > 3) {
+    const a = inst.p.api;
+    out.push(
+      `**3. Each answer costs about ${perAnswer.toFixed(0)} statements.** In the ${inst.p.label} push at ${n0(inst.r.n)}:
+${n0(a.queries.total)} statements, ${n0(a.queries.byKind.BEGIN?.count ?? 0)} transactions. Per answer: the six of
+\`markApplied\`; one NOTIFY \`machines.changed\` (\`AgentSession.handle\` → \`onChanged\` → \`changed([id])\` in
+gateway.ts: ${n0(a.publish['machines.changed']?.calls ?? 0)} publishes for one rollout); and a second read and render
+of the machine's desired revision, because \`dispatch\` ends \`case 'applied'\` with \`this.reconcile()\` without a
+known revision (\`renderStored\` ran ${n0(a.revisions.renderStored?.calls ?? 0)} times: token query, decryption,
+render, only to learn that nothing is left to send). The API spent ${ms(inst.p.cpu.api / inst.r.n)} of CPU per
+agent in that push, mostly in Prisma and pg around these statements (see the profiles). *Change*: batch the answers (finding 1); coalesce
+\`machines.changed\` like the live hub already coalesces its reads (publish one event per ~50 ms with all ids);
+after \`applied\`, reconcile only when a \`machines.reconcile\` for this machine arrived while the apply was in flight
+(a dirty flag set by the gateway's batch reconcile), since the session knows what it sent.`,
+    );
+  }
+
+  // 4. One FIFO pool for everything.
+  const q = ok.map((r) => ({ r, p: medianPush(r, true) ?? medianPush(r)! })).at(-1)!;
+  if (q.p.api.maxPoolWaiting > 100) {
+    const real = medianPush(q.r)!;
+    out.push(
+      `**4. One first-come pool serves all of it.** Up to ${n0(q.p.api.maxPoolWaiting)} callers waited for one of the 20
+connections at ${n0(q.r.n)} (${q.p.label}): the NOTIFYs of the rollout, the gateway's batch reads that send the
+applies, the answers' transactions, their NOTIFYs and re-reads queue behind one another. The sooner the agents
+answer, the later the rest of the rollout goes out: with instant answers the PATCH returned after
+${ms(q.p.responseMs)} (real agents: ${ms(real.responseMs)}) and the last apply frame left after ${ms(q.p.received.max)}
+(real: ${ms(real.received.max)}). With finding 1 and 3 fixed the pool carries a few statements per batch instead of
+${perAnswer.toFixed(0)} per agent; until then, sending the rollout should not wait behind answers (its own
+connection, or NOTIFY before releasing the transaction's connection).`,
+    );
+  }
+
+  // 5. The agents on this machine.
+  const a = ok.map((r) => ({ r, p: medianPush(r)! })).at(-1)!;
+  out.push(
+    `**5. The agents' share here.** One apply costs an agent about ${ms(a.p.cpu.agents / a.r.n)} of CPU
+(${sec(a.p.cpu.agents)} for ${n0(a.r.n)}: protocol parse, TOML validation, four atomic writes with their promise round
+trips, the drift check after the rename, logging). In a fleet each host spends that on its own; here all N spend it
+on the two cores the API and Postgres need, and queue behind each other (frame → answer). On a real disk one whole
+apply takes p50 ${ms(disk.apply.p50)} / p99 ${ms(disk.apply.p99)} (four fsync'd writes): the floor of an agent's share
+of the latency in production, instead of the tmpfs figures here. The instant pushes leave it out altogether.`,
+  );
+
+  // 6. Memory.
+  const prev = ok.at(-2);
+  if (largest.n >= 1000 && prev) {
+    const per = (largest.rssIdle - prev.rssIdle) / (largest.n - prev.n);
+    out.push(
+      `**6. Memory.** ${per > 0 ? `Each further idle agent added ${kib(per)} of RSS to the API` : "The API's idle RSS did not grow measurably"} between ${n0(prev.n)} and
+${n0(largest.n)} agents (${mib(largest.rssBase)} with none, ${mib(prev.rssIdle)} with ${n0(prev.n)}, ${mib(largest.rssIdle)} with
+${n0(largest.n)}, heap ${mib(largest.heapIdle)} after a full GC), against about 12 KiB per socket for a bare \`ws\`
+server. What is not heap is mostly memory the connection phase used and the allocator kept (peak while connecting
+${mib(largest.rssConnectPeak)}), so idle RSS varies by tens of MiB from run to run. During pushes the peak reaches
+${mib(Math.max(...allPushes(largest).map((p) => p.apiPeakRss)))}: N rendered texts, N JSON models, N Prisma result objects
+and the promises and errors of N queued transactions at once.`,
+    );
+  }
+  return out;
+}
+
+function profileText(n: number, p: NonNullable<FleetResult['profile']>): string {
+  const table = (a: ProfileSummary) => {
+    const rows = Math.max(8, a.inclusive.filter((x) => x.ms > 0).length);
+    return Array.from({ length: rows }, (_, i) => {
+      const x = a.areas[i];
+      const y = a.inclusive.filter((z) => z.ms > 0)[i];
+      return `| ${x ? x.area : ''} | ${x ? x.ms.toFixed(0) : ''} | ${y ? y.label : ''} | ${y ? y.ms.toFixed(0) : ''} |`;
+    }).join('\n');
+  };
+  const top = (a: ProfileSummary) =>
+    a.functions
+      .slice(0, 10)
+      .map((f) => `${code(f.name)} ${f.ms.toFixed(0)}`)
+      .join(', ');
+  return `
+CPU profiles of the API process during the profiled push at ${n0(n)} agents (inspector sampling profiler, 0.5 ms;
+opened in Chrome DevTools): \`${p.patch.file}\` from sending the PATCH to its response (${ms(p.patch.totalMs)}), and
+\`${p.rest.file}\` from there to the last recorded answer (${ms(p.rest.totalMs)}). Self time by area, and time under a
+few frames (a sample counts once per line), in ms:
+
+| PATCH → response: area | self | under | total |
+| --- | ---: | --- | ---: |
+${table(p.patch)}
+
+Top functions, PATCH → response: ${top(p.patch)}.
+
+| response → all answers: area | self | under | total |
+| --- | ---: | --- | ---: |
+${table(p.rest)}
+
+Top functions, response → all answers: ${top(p.rest)}.`;
+}
+
+export function report(results: FleetResult[], disk: DiskResult, run: RunInfo): string {
+  const ok = results.filter((r) => !r.error);
+  const byN = (n: number) => ok.find((r) => r.n === n);
+  const targets: string[] = [];
+  const instantNote = (r: FleetResult, f: (p: PushResult) => number) => {
+    const p = medianPush(r, true);
+    return p ? `; agents answering at once: ${ms(f(p))}` : '';
+  };
+  const complete = (r: FleetResult) => r.pushes.every((p) => p.missing === 0);
+  const r1k = byN(1000);
+  if (r1k) {
+    const p = medianPush(r1k)!;
+    targets.push(
+      `- 1,000 agents, p99 < 150 ms: ${verdict(p.applied.p99 < 150 && complete(r1k))} — median push p99 ${ms(p.applied.p99)} (pushes: ${r1k.pushes.map((x) => ms(x.applied.p99)).join(', ')}${instantNote(r1k, (x) => x.applied.p99)})${complete(r1k) ? '' : ', and some answers were never recorded'}`,
+      `- 1,000 agents, all done < 250 ms: ${verdict(p.allDoneMs < 250 && complete(r1k))} — median push ${ms(p.allDoneMs)} (pushes: ${r1k.pushes.map((x) => ms(x.allDoneMs)).join(', ')}${instantNote(r1k, (x) => x.allDoneMs)})${complete(r1k) ? '' : '; not all were ever recorded'}`,
+    );
+  }
+  const r10k = byN(10_000);
+  if (r10k) {
+    const p = medianPush(r10k)!;
+    targets.push(
+      `- 10,000 agents, p99 < 1 s: ${verdict(p.applied.p99 < 1000 && complete(r10k))} — median push p99 ${ms(p.applied.p99)} (pushes: ${r10k.pushes.map((x) => ms(x.applied.p99)).join(', ')}${instantNote(r10k, (x) => x.applied.p99)})${complete(r10k) ? '' : ', over the answers that were recorded at all'}`,
+      `- 10,000 idle agents, API RSS < 512 MiB: ${verdict(r10k.rssIdle < 512 * 2 ** 20)} — ${mib(r10k.rssIdle)} (${mib(r10k.rssIdleAfterGc)} after a full GC)`,
+    );
+  }
+  const failed = results.filter((r) => r.error).map((r) => `- N=${n0(r.n)} did not complete: ${r.error}`);
+  const prof = [...ok].reverse().find((r) => r.profile);
+  const workers = ok.map((r) => `${r.workers} for ${n0(r.n)}`).join(', ');
+
+  return `## Config push: PATCH a token limit → N agents applied
+
+Command: \`${run.command}\` · ${new Date().toISOString()} · commit ${run.commit} · ${machineDescription()}
+
+**Setup.** Per N, a fresh database on the local Postgres (15, \`fsync\` on) with N machines, their agent credentials
+(SHA-256 in \`agent_credentials\`) and one docker runner with a token assigned to all of them, inserted directly. The
+API is the real app (\`buildApp\` + \`listen\`) in a child process of its own, wired as \`server.ts\` wires it for an
+external Postgres (pool of 20, LISTEN/NOTIFY event bus, pino at \`info\`, lines counted instead of written),
+heartbeat ${run.heartbeatMs / 1000} s so that no ping or status falls into a measurement; being alone in its process, its
+RSS and CPU time are its own. N agents run in worker processes (${workers}), each wired as the agent's \`main.ts\`
+wires one: credential file, \`.runner_system_id\`, config store over the real filesystem in its own directory on
+tmpfs (/dev/shm), drift watcher, session, \`ws\` connection; no gitlab-runner, so no metrics scrape. Everything
+shares this machine's two cores, and other people's test runs share them too (column "others").
+
+**Measure.** A push is \`PATCH /api/v1/runners/:id/token\` with a new \`limit\`: one new revision for every machine.
+An agent's latency is **from just before the PATCH is sent to the moment the API stamps that agent's \`applied\`**
+(\`config_revisions.applied_at\`, taken in \`markApplied\` inside the transaction that records it; same clock, 1 ms
+resolution). "All done" is the last of them. Per N: one warm-up push (the agents' first config.toml), ${run.pushes}
+measured pushes (targets use the one with the median p99), ${run.instantPushes} "instant" push${run.instantPushes === 1 ? '' : 'es'} in which the
+agents answer \`applied\` as soon as their connection has parsed the frame, without validating or writing (the API
+and the transport alone, like the clients of the bare \`ws\` floor), and one push under the CPU profiler. Before each
+push the script waits up to ${run.quietWaitS} s for the rest of the machine to go quiet. CPU is from /proc over the
+push: API process / Postgres (this database's backends and the server's own processes) / agent workers / everything
+else on the machine. Peak RSS is the API's VmHWM, reset before each push.
+
+| agents | push | PATCH response | p50 | p95 | p99 | all done | never recorded | answered p99 | CPU API / PG / agents / others | API peak RSS |
+| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |
+${ok.flatMap((r) => allPushes(r).map((p) => pushRow(r, p))).join('\n')}
+
+The API process while the agents are connected and idle (after every hello and first status):
+
+| agents | connecting all | RSS, no agent | peak while connecting | RSS, N idle agents | added per agent since the row above | after a full GC | heap after GC | RSS after the pushes |
+| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+${ok.map((r, i) => `| ${n0(r.n)} | ${sec(r.connectMs)} | ${mib(r.rssBase)} | ${mib(r.rssConnectPeak)} | ${mib(r.rssIdle)} | ${i ? kib((r.rssIdle - ok[i - 1]!.rssIdle) / (r.n - ok[i - 1]!.n)) : '—'} | ${mib(r.rssIdleAfterGc)} | ${mib(r.heapIdle)} | ${mib(r.rssAfter)} |`).join('\n')}
+${
+  run.loader
+    ? `
+Running from the TypeScript sources under tsx (as here) costs ${mib(run.loader.tsx - run.loader.compiled)} of RSS by
+itself: importing \`app.ts\` under tsx leaves ${mib(run.loader.tsx)}, importing the compiled \`dist/app.js\`
+${mib(run.loader.compiled)} (fresh process, after a full GC). Production runs the compiled code.`
+    : ''
+}
+
+### Targets
+
+${[...targets, ...failed].join('\n')}
+
+The floor on this kind of machine, a bare \`ws\` server broadcasting 4 KB to clients that answer at once: p99 ≈ 60 ms
+at 1,000, ≈ 450 ms at 10,000, 120 MiB RSS for 10,000 idle sockets.
+
+### Where the time goes (median push of each kind)
+
+| agents | phase | figures |
+| ---: | --- | --- |
+${ok.flatMap((r) => [...phaseRows(r, false), ...phaseRows(r, true)]).join('\n')}
+
+Warnings and errors logged during the pushes, by message:
+${ok.map((r) => [logLines(`API, ${n0(r.n)} agents`, sumLogs(allPushes(r))), logLines(`agents, ${n0(r.n)} (${r.disconnects} disconnects)`, r.agentLogs)].join('\n')).join('\n')}
+${prof?.profile ? profileText(prof.n, prof.profile) : ''}
+
+### The agent's atomic write on the real disk
+
+${disk.count} sequential writes of the pushed config.toml (${disk.bytes} bytes) in ${disk.dir} (filesystem magic
+${disk.fsType}, not tmpfs) with the agent's \`writeFileAtomic\` (temp file, write, chmod, fsync, close, rename, fsync
+of the directory): **p50 ${ms(disk.atomic.p50)}, p99 ${ms(disk.atomic.p99)}**, max ${ms(disk.atomic.max)}. A whole
+\`ConfigStore.apply\` as the agent runs it (read, validate, keep \`config.toml.paddock-prev\`, write config.toml, write
+\`applied-config.toml\` and \`state.json\`: four atomic writes): p50 ${ms(disk.apply.p50)}, p99 ${ms(disk.apply.p99)}, max
+${ms(disk.apply.max)}.
+
+### Findings
+
+${findings(ok, disk).join('\n\n')}`;
+}
