@@ -3,22 +3,25 @@
  * agents and come back as `applied`, and what the API process costs while N agents are connected.
  *
  *   npx pnpm --filter @paddock/bench config-push -- --agents 100,1000,10000
- *     [--pushes 3] [--workers auto] [--writes 200] [--no-profile]   (PADDOCK_BENCH_DATABASE_URL for another server)
+ *     [--pushes 3] [--instant-pushes 1] [--workers auto] [--writes 200] [--no-profile] [--quiet-wait 30]
+ *     [--connect-concurrency 50] [--from-json FILE]      (PADDOCK_BENCH_DATABASE_URL for another server)
  *
  * For each N: a fresh database on the local Postgres with N machines, their agent credentials and one docker
  * runner assigned to all of them (inserted directly: enrollment is not what is measured); the real API in a
- * child process (lib/config-push-api.ts); N real agents (connection, session, config store, drift watcher, real
- * websockets) in one or more worker processes (lib/config-push-agents.ts), each agent with its own directory on
- * tmpfs (/dev/shm). Once all are connected and idle: the API's RSS; then one warm-up push (the agents' first
- * config.toml) and `--pushes` measured pushes, each a new `limit`; then one more push under the CPU profiler.
- * Separately: the agent's atomic write of the same config.toml on the real disk.
+ * child process (lib/config-push-api.ts), so that its RSS and CPU time are its own; N real agents (connection,
+ * session, config store, drift watcher, real websockets) in one or more worker processes
+ * (lib/config-push-agents.ts), each agent with its own directory on tmpfs (/dev/shm). Once all are connected and
+ * idle: the API's RSS; then one warm-up push (the agents' first config.toml), `--pushes` measured pushes, each a
+ * new `limit`, `--instant-pushes` where the agents answer without writing (the API and transport alone), and one
+ * push under the CPU profiler. Separately: the agent's atomic write of the same config.toml on the real disk.
+ * Raw results go to $TMPDIR/paddock-config-push-results.json; `--from-json` rewrites the section from such a file.
  *
  * Targets (issue 4, point 11): 1,000 agents p99 < 150 ms and all done < 250 ms; 10,000 agents p99 < 1 s;
  * 10,000 idle agents under 512 MiB API RSS.
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -57,7 +60,7 @@ import {
   rssBytes,
   selfCpuMs,
 } from './lib/proc.js';
-import { ms, summarize, writeSection } from './lib/stats.js';
+import { machineDescription, ms, summarize, writeSection } from './lib/stats.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const adminUrl = process.env.PADDOCK_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -77,6 +80,8 @@ function parseArgs(argv: string[]) {
     writes: 200,
     profile: true,
     connectConcurrency: 50,
+    /** regenerate the section from a results file of an earlier run instead of measuring */
+    fromJson: '',
   };
   const args = argv.filter((a) => a !== '--');
   for (let i = 0; i < args.length; i++) {
@@ -97,6 +102,7 @@ function parseArgs(argv: string[]) {
     else if (a === '--writes') opts.writes = Number(value());
     else if (a === '--connect-concurrency') opts.connectConcurrency = Number(value());
     else if (a === '--no-profile') opts.profile = false;
+    else if (a === '--from-json') opts.fromJson = value();
     else throw new Error(`unknown argument ${a}`);
   }
   if (opts.agents.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('--agents: positive integers');
@@ -425,6 +431,7 @@ async function runFleet(n: number, opts: Options, cleanup: Array<() => Promise<v
   const idleStats = (await api.call({ type: 'gc' }))!;
   const rssIdleAfterGc = rssBytes(api.pid);
   const rssConnectPeak = peakRssBytes(api.pid);
+  const idleMemory = idleStats.memory;
   log(
     `N=${n}: idle after ${ms(idleAfterMs)}; API RSS ${mib(rssIdle)} with ${idleStats.sessions} sessions ` +
       `(heap ${mib(idleStats.memory.heapUsed)} after GC)`,
@@ -582,7 +589,7 @@ async function runFleet(n: number, opts: Options, cleanup: Array<() => Promise<v
     rssIdle,
     rssIdleAfterGc,
     rssConnectPeak,
-    heapIdle: idleStats.memory.heapUsed,
+    idleMemory,
     rssAfter,
     warmup,
     pushes,
@@ -727,8 +734,26 @@ function commitOfCheckout(): string {
   }
 }
 
+/** Where each run leaves its raw results, so the section can be rewritten without measuring again. */
+const RESULTS_JSON = path.join(os.tmpdir(), 'paddock-config-push-results.json');
+
+interface SavedRun {
+  results: FleetResult[];
+  disk: DiskResult;
+  run: Parameters<typeof report>[2];
+}
+
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
+  if (opts.fromJson) {
+    // JSON has no NaN: summaries of pushes whose answers were all lost come back as null.
+    const saved = JSON.parse(readFileSync(opts.fromJson, 'utf8'), (k, v: unknown) =>
+      v === null && k !== 'profile' ? Number.NaN : v,
+    ) as SavedRun;
+    writeSection('config-push', report(saved.results, saved.disk, saved.run));
+    log(`section rewritten from ${opts.fromJson}`);
+    return;
+  }
   const args = process.argv.slice(2).filter((a) => a !== '--');
   const command = `npx pnpm --filter @paddock/bench config-push -- ${args.join(' ')}`.trim();
   log(
@@ -765,19 +790,20 @@ async function main() {
       }
     }
   }
-  writeSection(
-    'config-push',
-    report(results, disk, {
-      command,
-      commit: commitOfCheckout(),
-      pushes: opts.pushes,
-      instantPushes: opts.instantPushes,
-      quietWaitS: opts.quietWaitS,
-      heartbeatMs: HEARTBEAT_MS,
-      loader: loaderOverhead(),
-    }),
-  );
-  log('written to bench/RESULTS.md');
+  const run = {
+    command,
+    date: new Date().toISOString(),
+    machine: machineDescription(),
+    commit: commitOfCheckout(),
+    pushes: opts.pushes,
+    instantPushes: opts.instantPushes,
+    quietWaitS: opts.quietWaitS,
+    heartbeatMs: HEARTBEAT_MS,
+    loader: loaderOverhead(),
+  };
+  writeFileSync(RESULTS_JSON, JSON.stringify({ results, disk, run } satisfies SavedRun));
+  writeSection('config-push', report(results, disk, run));
+  log(`written to bench/RESULTS.md (raw results: ${RESULTS_JSON}, rewrite with --from-json)`);
   console.log(
     results
       .filter((r) => !r.error)

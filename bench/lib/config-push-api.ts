@@ -9,7 +9,7 @@
  *
  * Environment: BENCH_DATABASE_URL, BENCH_SECRET_KEY (hex), PADDOCK_AGENT_HEARTBEAT_MS.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import os from 'node:os';
@@ -103,13 +103,17 @@ async function main() {
   const send = (m: ApiReply) => process.send?.(m);
   const key = Buffer.from(process.env.BENCH_SECRET_KEY ?? '', 'hex');
   const connectionString = process.env.BENCH_DATABASE_URL ?? '';
+  // The app wants a data directory even with an external database; it is removed however the process ends.
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'paddock-bench-api-'));
+  process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
   const env = parseEnv({
     NODE_ENV: 'production',
     LOG_LEVEL: 'info',
     DATABASE_URL: connectionString,
     PADDOCK_SECRET_KEY: key.toString('hex'),
     PADDOCK_AGENT_HEARTBEAT_MS: process.env.PADDOCK_AGENT_HEARTBEAT_MS,
-    PADDOCK_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'paddock-bench-api-')),
+    PADDOCK_DATA_DIR: dataDir,
     PADDOCK_WEB_DIR: path.join(os.tmpdir(), 'paddock-bench-no-web'),
   });
 

@@ -7,7 +7,7 @@ import type { ApiStats, Tally, Timer } from './config-push-api.js';
 import type { ProfileSummary } from './cpuprofile.js';
 import type { LogCounts } from './log-counts.js';
 import { mib } from './proc.js';
-import { machineDescription, ms, type LatencySummary } from './stats.js';
+import { ms, type LatencySummary } from './stats.js';
 
 /** CPU time used over an interval by each party; `other` is the rest of the machine (other people's work). */
 export interface Cpu {
@@ -54,7 +54,8 @@ export interface FleetResult {
   rssIdleAfterGc: number;
   /** the API's VmHWM from its start to the end of the connection phase */
   rssConnectPeak: number;
-  heapIdle: number;
+  /** process.memoryUsage() of the API, idle, after a full GC */
+  idleMemory: NodeJS.MemoryUsage;
   rssAfter: number;
   warmup: PushResult;
   pushes: PushResult[];
@@ -82,6 +83,8 @@ export interface DiskResult {
 
 export interface RunInfo {
   command: string;
+  date: string;
+  machine: string;
   commit: string;
   pushes: number;
   instantPushes: number;
@@ -174,6 +177,15 @@ function sumLogs(pushes: PushResult[]): LogCounts {
   return out;
 }
 
+/** Self time of the functions whose name matches, in both profiles of the profiled push. */
+function profileFunctionMs(r: FleetResult, name: RegExp): number {
+  if (!r.profile) return 0;
+  return [r.profile.patch, r.profile.rest]
+    .flatMap((p) => p.functions)
+    .filter((f) => name.test(f.name))
+    .reduce((sum, f) => sum + f.ms, 0);
+}
+
 /** What the figures show, each paragraph only when this run shows it, with what to change. */
 function findings(ok: FleetResult[], disk: DiskResult): string[] {
   const out: string[] = [];
@@ -187,19 +199,20 @@ function findings(ok: FleetResult[], disk: DiskResult): string[] {
     const logs = sumLogs(lost.flatMap((r) => allPushes(r)));
     const p2028 = logs.first.some((l) => l.includes('P2028'));
     const touch = logs.byMessage['warn: touch failed'] ?? 0;
+    const changedLost = logs.byMessage['warn: could not publish a machine change'] ?? 0;
+    const stackMs = profileFunctionMs(largest, /prepare_?[sS]tack_?[tT]race|serializeJSStackFrame/);
+    const lostText = lost
+      .map(
+        (r) =>
+          `at ${n0(r.n)} agents, ${measured(r)
+            .map((p) => n0(p.missing))
+            .join(
+              ' / ',
+            )} of the ${n0(r.n)} \`applied\` of each push (warm-up / measured / instant) were never recorded`,
+      )
+      .join('; ');
     out.push(
-      `**1. Answers are lost.** ${lost
-        .map(
-          (r) =>
-            `At ${n0(r.n)} agents, ${measured(r)
-              .map((p) => n0(p.missing))
-              .join(
-                ' / ',
-              )} of the ${n0(r.n)} \`applied\` of each push (warm-up / measured / instant) were never recorded`,
-        )
-        .join(
-          '; ',
-        )}, although every agent had written its file and answered (column "answered p99"). The API logs
+      `**1. Answers are lost.** ${lostText[0]!.toUpperCase()}${lostText.slice(1)}, although every agent had written its file and answered (column "answered p99"). The API logs
 ${n0(logs.byMessage['error: failed to handle an agent message'] ?? logs.error)} × \`failed to handle an agent message\`${
         p2028 ? " with Prisma's P2028 (`Unable to start a transaction in the given time`)" : ''
       }: \`AgentSession.dispatch\` → \`store.markApplied\` (apps/api/src/agent-gateway/store.ts) runs one
@@ -207,7 +220,15 @@ interactive transaction per answer (BEGIN, SELECT, three UPDATEs, COMMIT: six ro
 pooled connections), answers arrive together, and Prisma gives up on those that wait more than its default
 \`maxWait\` of 2 s for a connection. \`onFrame\` logs the error and drops the message: the revision stays
 \`pending\`, \`machines.applied_revision\` stays behind, the rollout never completes in the UI, and nothing retries
-until the agent reconnects.${touch ? ` The same queue makes ${n0(touch)} \`touch\` updates fail (pg-pool's 5 s connection timeout).` : ''}
+until the agent reconnects.${
+        touch || changedLost
+          ? ` The same queue makes ${n0(touch)} \`touch\` updates and ${n0(changedLost)} \`machines.changed\` NOTIFYs fail (pg-pool: \`timeout exceeded when trying to connect\`, after 5 s).`
+          : ''
+      }${
+        stackMs > 100
+          ? ` Even failing costs: building the errors' source-mapped stack traces took ${stackMs.toFixed(0)} ms of the profiled push (\`prepareStackTraceWithSourceMaps\`; tsx maps sources, production does so only with \`--enable-source-maps\`).`
+          : ''
+      }
 The latency percentiles above cover only the answers that were recorded. *Change*: record answers in bulk —
 a recorder in the gateway that queues \`{machineId, revision, sha256}\` and flushes every few milliseconds (or
 every few hundred) with one statement (\`WITH v AS (SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[]))\`,
@@ -241,7 +262,7 @@ transaction (${big.inSync
         .join(', ')}), ${ms(big.notifyMs)} in ${n0(big.notifies)} NOTIFYs of machine ids
 sent one after another afterwards, and the remaining ${ms(Math.max(0, big.syncMs - big.stmtMs - big.notifyMs))} in JavaScript${
         prof
-          ? ` (profile of the profiled push: Prisma client ${area('Prisma client runtime').toFixed(0)} ms, garbage collection ${area('garbage collection').toFixed(0)} ms, runner-config rendering ${area('runner-config (render)').toFixed(0)} ms)`
+          ? ` (the profiled push's PATCH window, which also holds the fan-out its first NOTIFYs start: Prisma client ${area('Prisma client runtime').toFixed(0)} ms, garbage collection ${area('garbage collection').toFixed(0)} ms, runner-config rendering ${area('runner-config (render)').toFixed(0)} ms)`
           : ''
       }: Prisma materialises \`machine.findMany({ include: assignments → runner → token, gitlabInstance })\` as N
 nested objects, each machine gets its own \`buildDesiredModel\`, render and sha256 although here all N render the
@@ -274,6 +295,7 @@ after \`applied\`, reconcile only when a \`machines.reconcile\` for this machine
 
   // 4. One FIFO pool for everything.
   const q = ok.map((r) => ({ r, p: medianPush(r, true) ?? medianPush(r)! })).at(-1)!;
+  const removeMs = profileFunctionMs(largest, /^removeWhere /);
   if (q.p.api.maxPoolWaiting > 100) {
     const real = medianPush(q.r)!;
     out.push(
@@ -282,9 +304,13 @@ connections at ${n0(q.r.n)} (${q.p.label}): the NOTIFYs of the rollout, the gate
 applies, the answers' transactions, their NOTIFYs and re-reads queue behind one another. The sooner the agents
 answer, the later the rest of the rollout goes out: with instant answers the PATCH returned after
 ${ms(q.p.responseMs)} (real agents: ${ms(real.responseMs)}) and the last apply frame left after ${ms(q.p.received.max)}
-(real: ${ms(real.received.max)}). With finding 1 and 3 fixed the pool carries a few statements per batch instead of
+(real: ${ms(real.received.max)}).${
+        removeMs > 100
+          ? ` The queue costs CPU of its own: pg-pool drops each waiter that timed out with a linear scan of the queue (\`removeWhere\`, ${removeMs.toFixed(0)} ms in the profiled push).`
+          : ''
+      } With findings 1 and 3 fixed the pool carries a few statements per batch instead of
 ${perAnswer.toFixed(0)} per agent; until then, sending the rollout should not wait behind answers (its own
-connection, or NOTIFY before releasing the transaction's connection).`,
+connection for the rollout's NOTIFYs and reads).`,
     );
   }
 
@@ -306,9 +332,9 @@ of the latency in production, instead of the tmpfs figures here. The instant pus
     out.push(
       `**6. Memory.** ${per > 0 ? `Each further idle agent added ${kib(per)} of RSS to the API` : "The API's idle RSS did not grow measurably"} between ${n0(prev.n)} and
 ${n0(largest.n)} agents (${mib(largest.rssBase)} with none, ${mib(prev.rssIdle)} with ${n0(prev.n)}, ${mib(largest.rssIdle)} with
-${n0(largest.n)}, heap ${mib(largest.heapIdle)} after a full GC), against about 12 KiB per socket for a bare \`ws\`
-server. What is not heap is mostly memory the connection phase used and the allocator kept (peak while connecting
-${mib(largest.rssConnectPeak)}), so idle RSS varies by tens of MiB from run to run. During pushes the peak reaches
+${n0(largest.n)}; after a full GC, JS heap ${mib(largest.idleMemory.heapUsed)} used of ${mib(largest.idleMemory.heapTotal)}),
+against 120 MiB in all for a bare \`ws\` server with 10,000 sockets. Idle RSS moves by tens of MiB from run to run with what
+the connection phase left in the heap and the allocator (${mib(largest.rssConnectPeak)} peak while connecting here). During pushes the peak reaches
 ${mib(Math.max(...allPushes(largest).map((p) => p.apiPeakRss)))}: N rendered texts, N JSON models, N Prisma result objects
 and the promises and errors of N queued transactions at once.`,
     );
@@ -375,12 +401,20 @@ export function report(results: FleetResult[], disk: DiskResult, run: RunInfo): 
     );
   }
   const failed = results.filter((r) => r.error).map((r) => `- N=${n0(r.n)} did not complete: ${r.error}`);
+  const apiSide = ok
+    .filter((r) => r.n >= 1000)
+    .map((r) => `${ms(medianPush(r)!.received.p99)} at ${n0(r.n)}`);
+  if (apiSide.length) {
+    targets.push(
+      `- The API's part alone, PATCH → apply frame parsed by the agent, before any agent work or answer: p99 ${apiSide.join(', ')}.`,
+    );
+  }
   const prof = [...ok].reverse().find((r) => r.profile);
   const workers = ok.map((r) => `${r.workers} for ${n0(r.n)}`).join(', ');
 
   return `## Config push: PATCH a token limit → N agents applied
 
-Command: \`${run.command}\` · ${new Date().toISOString()} · commit ${run.commit} · ${machineDescription()}
+Command: \`${run.command}\` · ${run.date} · commit ${run.commit} · ${run.machine}
 
 **Setup.** Per N, a fresh database on the local Postgres (15, \`fsync\` on) with N machines, their agent credentials
 (SHA-256 in \`agent_credentials\`) and one docker runner with a token assigned to all of them, inserted directly. The
@@ -409,9 +443,9 @@ ${ok.flatMap((r) => allPushes(r).map((p) => pushRow(r, p))).join('\n')}
 
 The API process while the agents are connected and idle (after every hello and first status):
 
-| agents | connecting all | RSS, no agent | peak while connecting | RSS, N idle agents | added per agent since the row above | after a full GC | heap after GC | RSS after the pushes |
-| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
-${ok.map((r, i) => `| ${n0(r.n)} | ${sec(r.connectMs)} | ${mib(r.rssBase)} | ${mib(r.rssConnectPeak)} | ${mib(r.rssIdle)} | ${i ? kib((r.rssIdle - ok[i - 1]!.rssIdle) / (r.n - ok[i - 1]!.n)) : '—'} | ${mib(r.rssIdleAfterGc)} | ${mib(r.heapIdle)} | ${mib(r.rssAfter)} |`).join('\n')}
+| agents | connecting all | RSS, no agent | peak while connecting | RSS, N idle agents | added per agent since the row above | after a full GC: RSS / heap used / heap total / external | RSS after the pushes |
+| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+${ok.map((r, i) => `| ${n0(r.n)} | ${sec(r.connectMs)} | ${mib(r.rssBase)} | ${mib(r.rssConnectPeak)} | ${mib(r.rssIdle)} | ${i ? kib((r.rssIdle - ok[i - 1]!.rssIdle) / (r.n - ok[i - 1]!.n)) : '—'} | ${mib(r.rssIdleAfterGc)} / ${mib(r.idleMemory.heapUsed)} / ${mib(r.idleMemory.heapTotal)} / ${mib(r.idleMemory.external)} | ${mib(r.rssAfter)} |`).join('\n')}
 ${
   run.loader
     ? `
