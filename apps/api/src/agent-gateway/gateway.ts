@@ -8,11 +8,17 @@ import { CLOSE, MAX_FRAME_BYTES } from '@paddock/protocol';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { WebSocket } from 'ws';
+import { Batcher } from '../lib/batcher.js';
 import { problem } from '../plugins/errors.js';
 import type { EventBus } from '../lib/event-bus.js';
 import { bearerToken, hashToken } from '../lib/tokens.js';
 import { AgentSession, type RevisionSource, type SessionCounters } from './session.js';
 import { gatewayStore } from './store.js';
+
+/** how long machine state changes are collected before one event announces them all */
+const CHANGED_COALESCE_MS = 50;
+/** machines whose desired revision is read and sent at a time */
+const RECONCILE_SLICE = 1_000;
 
 export interface GatewayOptions {
   events: EventBus;
@@ -43,49 +49,91 @@ declare module 'fastify' {
 export default fp(
   async function agentGateway(app: FastifyInstance, opts: GatewayOptions) {
     const replicaId = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
-    const store = gatewayStore({ prisma: app.db.prisma, secrets: app.secrets, replicaId });
+    const store = gatewayStore({
+      prisma: app.db.prisma,
+      secrets: app.secrets,
+      replicaId,
+      onRetry: (what, err, attempt) => app.log.warn({ err, attempt }, `retrying: ${what}`),
+    });
     const sessions = new Map<string, AgentSession>();
     const counters: SessionCounters = { invalidFrames: 0 };
     app.decorate('agentGateway', { sessions, counters });
 
     await app.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });
 
-    const reconcile = async (machineIds: string[]) => {
-      const local = machineIds.filter((id) => sessions.has(id));
-      // Large rollouts are read in slices, so the first machines get their revision while later ones render.
-      for (let i = 0; i < local.length; i += 500) {
-        const slice = local.slice(i, i + 500);
-        const desired = await opts.revisions.desired(slice);
-        for (const id of slice) {
-          const s = sessions.get(id);
-          if (s)
-            void s
-              .reconcile(desired.get(id) ?? null)
-              .catch((err: unknown) => s.log.error({ err }, 'reconcile failed'));
-        }
+    const reconcileSlice = async (slice: string[]) => {
+      const desired = await opts.revisions.desired(slice);
+      for (const id of slice) {
+        const s = sessions.get(id);
+        if (s)
+          void s
+            .reconcile(desired.get(id) ?? null)
+            .catch((err: unknown) => s.log.error({ err }, 'reconcile failed'));
       }
+    };
+    // A large rollout arrives as many events (one NOTIFY holds a few hundred ids): the ids of events arriving
+    // together are merged, then read in slices, so the first machines get their revision while later ones are
+    // still being read, and a 10,000-machine rollout is 10 reads, not one per event.
+    let toReconcile = new Set<string>();
+    let reconcileScheduled = false;
+    const reconcileNow = async () => {
+      reconcileScheduled = false;
+      const local = [...toReconcile];
+      toReconcile = new Set();
+      for (let i = 0; i < local.length; i += RECONCILE_SLICE) {
+        await reconcileSlice(local.slice(i, i + RECONCILE_SLICE));
+      }
+    };
+    const reconcile = (machineIds: string[]) => {
+      for (const id of machineIds) if (sessions.has(id)) toReconcile.add(id);
+      if (reconcileScheduled || toReconcile.size === 0) return;
+      reconcileScheduled = true;
+      setImmediate(() => {
+        reconcileNow().catch((err: unknown) => app.log.error({ err }, 'reconcile failed'));
+      });
     };
     const unsubscribe = opts.events.subscribe((event) => {
       if (event.topic === 'machines.reconcile') {
-        reconcile(event.machineIds).catch((err: unknown) => app.log.error({ err }, 'reconcile failed'));
+        reconcile(event.machineIds);
       }
       if (event.topic === 'credentials.revoked') {
         for (const id of event.machineIds) sessions.get(id)?.close(CLOSE.revoked, 'credential revoked');
       }
     });
 
-    const changed = (ids: string[]) => {
+    // State changes are announced in bulk: a rollout's thousand answers become a few events, not a thousand.
+    const changedIds = new Set<string>();
+    let changedTimer: NodeJS.Timeout | undefined;
+    const publishChanged = () => {
+      changedTimer = undefined;
+      const ids = [...changedIds];
+      changedIds.clear();
       void opts.events
         .publish({ topic: 'machines.changed', machineIds: ids })
         .catch((err: unknown) => app.log.warn({ err }, 'could not publish a machine change'));
     };
+    const changed = (ids: string[]) => {
+      for (const id of ids) changedIds.add(id);
+      changedTimer ??= setTimeout(publishChanged, CHANGED_COALESCE_MS);
+    };
+    // Machines coming and going are handed over in batches, one at a time: when a fleet reconnects after a
+    // restart, its fleet budgets are re-split a few times, not once per machine.
+    const onHealthChanged = opts.onHealthChanged;
+    const health = onHealthChanged
+      ? new Batcher<string, void>({
+          attempts: 1,
+          async flush(ids) {
+            await onHealthChanged([...new Set(ids)]).catch((err: unknown) =>
+              app.log.error({ err, machines: ids.length }, 'rebalancing after a health change failed'),
+            );
+            return ids.map(() => undefined);
+          },
+        })
+      : null;
     const healthChanged = (ids: string[]) => {
       if (ids.length === 0) return;
       changed(ids);
-      if (!opts.onHealthChanged) return;
-      opts
-        .onHealthChanged(ids)
-        .catch((err: unknown) => app.log.error({ err }, 'rebalancing after a health change failed'));
+      for (const id of ids) void health?.add(id);
     };
 
     const silentMs = opts.heartbeatIntervalMs * 3;
@@ -103,8 +151,16 @@ export default fp(
 
     app.addHook('onClose', async () => {
       clearInterval(sweep);
+      if (changedTimer) {
+        clearTimeout(changedTimer);
+        publishChanged();
+      }
       unsubscribe();
       for (const s of sessions.values()) s.close(CLOSE.goingAway, 'server shutting down');
+      // Answers already received are written before the database goes away.
+      await store
+        .flushed()
+        .catch((err: unknown) => app.log.warn({ err }, 'could not write the last answers'));
     });
 
     app.get(
@@ -150,6 +206,7 @@ export default fp(
             sessions.set(machineId, session);
             return previous && previous !== session ? previous : null;
           },
+          requestReconcile: (id) => reconcile([id]),
           onOnline: (id) => healthChanged([id]),
           onChanged: (id) => changed([id]),
           onTokensAdopted: (runnerIds) => {

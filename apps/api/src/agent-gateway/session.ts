@@ -57,6 +57,8 @@ export class AgentSession {
   private lastSeenWrite = 0;
   /** revision last sent, so a reconcile does not resend the same apply while the agent works on it */
   private sentRevision: number | null = null;
+  /** the desired revision this session last read, to know after an `applied` whether more is due */
+  private desired: { revision: number; sha256: string } | null = null;
   /** what the agent last said it runs (hello, then each `applied`) */
   private applied: { number: number; sha256: string } | null = null;
   private closed = false;
@@ -72,6 +74,8 @@ export class AgentSession {
       counters: SessionCounters;
       onHello: (session: AgentSession) => AgentSession | null;
       onClose: (session: AgentSession) => void;
+      /** asks for `reconcile()` with the desired revision, read together with other machines' */
+      requestReconcile: (machineId: string) => void;
       /** the machine is online now (after hello was recorded) */
       onOnline: (machineId: string) => void;
       /** the machine's visible state changed */
@@ -119,6 +123,7 @@ export class AgentSession {
     const desired =
       known === undefined ? (await this.deps.revisions.desired([this.machineId])).get(this.machineId) : known;
     if (!desired || this.closed) return;
+    this.desired = { revision: desired.revision, sha256: desired.sha256 };
     const applied = this.applied;
     if (applied?.number === desired.revision && applied.sha256 === desired.sha256) return;
     if (applied && applied.number >= desired.revision) {
@@ -166,11 +171,13 @@ export class AgentSession {
     void this.touch();
     const { store } = this.deps;
     switch (message.type) {
-      case 'applied':
+      case 'applied': {
         if (!this.applied || message.revision >= this.applied.number) {
           this.applied = { number: message.revision, sha256: message.sha256 };
         }
-        if (await store.markApplied(this.machineId, message.revision, message.sha256)) {
+        if (this.sentRevision === message.revision) this.sentRevision = null;
+        const known = await store.markApplied(this.machineId, message.revision, message.sha256);
+        if (known) {
           this.deps.log.info({ revision: message.revision, written: message.written }, 'revision applied');
         } else {
           this.deps.log.warn(
@@ -178,9 +185,19 @@ export class AgentSession {
             'agent reported a revision Paddock did not send',
           );
         }
-        if (this.sentRevision === message.revision) this.sentRevision = null;
-        await this.reconcile();
+        // Anything newer was sent the moment it was known; ask the database again only when the agent now runs
+        // something other than the desired revision this session knows of.
+        const desired = this.desired;
+        if (
+          !known ||
+          !desired ||
+          desired.revision !== message.revision ||
+          desired.sha256 !== message.sha256
+        ) {
+          await this.reconcile();
+        }
         return;
+      }
       case 'failed':
         await store.markFailed(this.machineId, message.revision, `${message.code}: ${message.message}`);
         this.deps.log.warn({ revision: message.revision, code: message.code }, 'revision failed');
@@ -238,7 +255,9 @@ export class AgentSession {
       { systemId: hello.systemId, applied: hello.applied?.number ?? null },
       'agent connected',
     );
-    await this.reconcile();
+    // Through the gateway, which reads the desired revisions of agents connecting together in one go (after
+    // an API restart, the whole fleet reconnects within seconds).
+    this.deps.requestReconcile(this.machineId);
   }
 
   private startHeartbeat(): void {

@@ -3,13 +3,97 @@
  * the authenticated credential, never from the agent's frames: an agent can only ever change its own machine.
  */
 import type { Hello, Status, TokenRotated } from '@paddock/protocol';
-import type { Prisma, PrismaClient } from '../db/client.js';
+import type { PrismaClient } from '../db/client.js';
+import { Batcher, serialLane } from '../lib/batcher.js';
 import { last4, type SecretBox } from '../lib/secrets.js';
 
 const NO_EXPIRY = '0001-01-01T00:00:00Z';
 
-export function gatewayStore(deps: { prisma: PrismaClient; secrets: SecretBox; replicaId: string }) {
+interface AppliedAnswer {
+  machineId: string;
+  revision: number;
+  sha256: string;
+}
+
+export function gatewayStore(deps: {
+  prisma: PrismaClient;
+  secrets: SecretBox;
+  replicaId: string;
+  onRetry?: (what: string, err: unknown, attempt: number) => void;
+}) {
   const { prisma, secrets, replicaId } = deps;
+  const retry = (what: string) => (err: unknown, attempt: number) => deps.onRetry?.(what, err, attempt);
+  // The three batches below all update `machines` rows: one at a time, so they never deadlock each other.
+  const lane = serialLane();
+
+  const appliedBatch = new Batcher<AppliedAnswer, boolean>({
+    key: (a) => a.machineId,
+    onRetry: retry('record applied revisions'),
+    flush: (answers) =>
+      lane(async () => {
+        const now = new Date();
+        // One statement: stamp the revisions whose hash matches and move each machine's applied revision forward
+        // (never back: a late answer for an older revision changes nothing). Older pending revisions need no
+        // update here: recording a newer revision already superseded them. The `machine_id = ANY` bound keeps the
+        // lookup on the (machine_id, number) index however long the revision history grows.
+        const ids = answers.map((a) => a.machineId);
+        const rows = await prisma.$queryRaw<Array<{ machine_id: string; number: number }>>`
+        WITH answer AS (
+          SELECT * FROM unnest(${ids}::uuid[], ${answers.map((a) => a.revision)}::int[],
+                               ${answers.map((a) => a.sha256)}::bpchar[]) AS a(machine_id, number, sha256)
+        ), ok AS (
+          UPDATE config_revisions r SET status = 'applied', applied_at = ${now}, error = NULL
+            FROM answer a
+           WHERE r.machine_id = ANY(${ids}::uuid[])
+             AND r.machine_id = a.machine_id AND r.number = a.number AND r.sha256 = a.sha256
+          RETURNING r.machine_id, r.number, r.sha256
+        ), moved AS (
+          UPDATE machines m
+             SET applied_revision = ok.number, applied_sha256 = ok.sha256, disk_sha256 = ok.sha256,
+                 apply_error = NULL, drift_sha256 = NULL, drift_keys = '{}', drift_detected_at = NULL,
+                 updated_at = ${now}
+            FROM ok
+           WHERE m.id = ok.machine_id AND (m.applied_revision IS NULL OR m.applied_revision <= ok.number)
+        )
+        SELECT machine_id::text, number FROM ok`;
+        const recorded = new Set(rows.map((r) => `${r.machine_id}:${r.number}`));
+        return answers.map((a) => recorded.has(`${a.machineId}:${a.revision}`));
+      }),
+  });
+
+  const touchBatch = new Batcher<string, void>({
+    key: (id) => id,
+    onRetry: retry('record heartbeats'),
+    flush: (ids) =>
+      lane(async () => {
+        await prisma.$executeRaw`
+        UPDATE machines SET last_seen_at = now(), connection_state = 'online'
+         WHERE id = ANY(${ids}::uuid[])`;
+        return ids.map(() => undefined);
+      }),
+  });
+
+  const statusBatch = new Batcher<{ machineId: string; status: Status }, void>({
+    key: (s) => s.machineId,
+    onRetry: retry('record statuses'),
+    flush: (items) =>
+      lane(async () => {
+        const col = <T>(f: (s: Status) => T) => items.map((i) => f(i.status));
+        await prisma.$executeRaw`
+        UPDATE machines m
+           SET last_seen_at = now(), connection_state = 'online', disk_sha256 = s.disk_sha256,
+               cpu_count = s.cpu_count, memory_bytes = s.memory_bytes,
+               runner_version = COALESCE(s.runner_version, m.runner_version),
+               last_status = s.last_status::jsonb, updated_at = now()
+          FROM unnest(${items.map((i) => i.machineId)}::uuid[], ${col((s) => s.diskSha256)}::text[],
+                      ${col((s) => s.host.cpuCount)}::int[], ${col((s) => String(s.host.memoryBytes))}::bigint[],
+                      ${col((s) => s.runner.version || null)}::text[], ${col((s) => JSON.stringify(s))}::text[])
+               AS s(id, disk_sha256, cpu_count, memory_bytes, runner_version, last_status)
+         WHERE m.id = s.id`;
+        return items.map(() => undefined);
+      }),
+  });
+
   return {
     /** The machine a live credential belongs to, or null. */
     async machineForCredential(credentialHash: string) {
@@ -68,12 +152,8 @@ export function gatewayStore(deps: { prisma: PrismaClient; secrets: SecretBox; r
       });
     },
 
-    touch: (machineId: string) =>
-      prisma.machine.update({
-        where: { id: machineId },
-        data: { lastSeenAt: new Date(), connectionState: 'online' },
-        select: { id: true },
-      }),
+    /** Records that the agent is alive (batched with other agents' heartbeats). */
+    touch: (machineId: string) => touchBatch.add(machineId),
 
     /** Marks the machine offline unless it has meanwhile connected through another replica. */
     async markOffline(machineId: string): Promise<void> {
@@ -92,39 +172,13 @@ export function gatewayStore(deps: { prisma: PrismaClient; secrets: SecretBox; r
       return rows.map((r) => r.id);
     },
 
-    /** True when the revision is one Paddock made for this machine with this hash. */
-    async markApplied(machineId: string, revision: number, sha256: string): Promise<boolean> {
-      return prisma.$transaction(async (tx) => {
-        const row = await tx.configRevision.findUnique({
-          where: { machineId_number: { machineId, number: revision } },
-          select: { sha256: true },
-        });
-        if (!row || row.sha256 !== sha256) return false;
-        const now = new Date();
-        await tx.configRevision.update({
-          where: { machineId_number: { machineId, number: revision } },
-          data: { status: 'applied', appliedAt: now, error: null },
-        });
-        await tx.configRevision.updateMany({
-          where: { machineId, number: { lt: revision }, status: 'pending' },
-          data: { status: 'superseded' },
-        });
-        // Revisions only move forward: a late `applied` for an older one does not roll the machine back.
-        await tx.machine.updateMany({
-          where: { id: machineId, OR: [{ appliedRevision: null }, { appliedRevision: { lte: revision } }] },
-          data: {
-            appliedRevision: revision,
-            appliedSha256: sha256,
-            diskSha256: sha256,
-            applyError: null,
-            driftSha256: null,
-            driftKeys: [],
-            driftDetectedAt: null,
-          },
-        });
-        return true;
-      });
-    },
+    /**
+     * True when the revision is one Paddock made for this machine with this hash. Answers are written in
+     * batches (see `appliedBatch`): a rollout's thousand answers cost a few statements, not a thousand
+     * transactions.
+     */
+    markApplied: (machineId: string, revision: number, sha256: string): Promise<boolean> =>
+      appliedBatch.add({ machineId, revision, sha256 }),
 
     async markFailed(machineId: string, revision: number, error: string): Promise<void> {
       await prisma.$transaction(async (tx) => {
@@ -140,20 +194,13 @@ export function gatewayStore(deps: { prisma: PrismaClient; secrets: SecretBox; r
       });
     },
 
-    async recordStatus(machineId: string, status: Status): Promise<void> {
-      await prisma.machine.update({
-        where: { id: machineId },
-        data: {
-          lastSeenAt: new Date(),
-          connectionState: 'online',
-          diskSha256: status.diskSha256,
-          cpuCount: status.host.cpuCount,
-          memoryBytes: BigInt(status.host.memoryBytes),
-          ...(status.runner.version && { runnerVersion: status.runner.version }),
-          lastStatus: status as unknown as Prisma.InputJsonValue,
-        },
-        select: { id: true },
-      });
+    /** Stores a heartbeat's status (batched with other agents' heartbeats). */
+    recordStatus: (machineId: string, status: Status): Promise<void> =>
+      statusBatch.add({ machineId, status }),
+
+    /** Waits until every batched write queued so far is in the database. */
+    async flushed(): Promise<void> {
+      await Promise.all([appliedBatch.idle(), touchBatch.idle(), statusBatch.idle()]);
     },
 
     async recordDrift(machineId: string, diskSha256: string | null, paths: string[]): Promise<void> {

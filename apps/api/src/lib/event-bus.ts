@@ -121,9 +121,12 @@ export function createPgEventBus(opts: {
 
   return {
     async publish(event) {
-      for (const part of splitEvent(event)) {
-        await opts.pool.query('SELECT pg_notify($1, $2)', [EVENT_CHANNEL, JSON.stringify(part)]);
-      }
+      // Every part in one round trip: a fleet-wide rollout is one statement, not one per 7 KB of ids.
+      const parts = splitEvent(event).map((part) => JSON.stringify(part));
+      await opts.pool.query('SELECT pg_notify($1, part) FROM unnest($2::text[]) AS part', [
+        EVENT_CHANNEL,
+        parts,
+      ]);
     },
     subscribe(h) {
       handlers.add(h);

@@ -3,7 +3,6 @@
  * runners assigned to it, with tokens referenced by runner id, never included. The renderer fills the tokens in
  * at send time, so a revision row holds no secret and a rollback always uses the runner's current token.
  */
-import type { Prisma } from '../../db/client.js';
 import type { BudgetSplit } from '../limits/budget.js';
 
 export interface DesiredRunner {
@@ -38,19 +37,40 @@ export interface DesiredModel {
 /** gitlab-runner's metrics, on loopback only: the agent beside it scrapes them. */
 export const DEFAULT_LISTEN_ADDRESS = '127.0.0.1:9252';
 
-type MachineForModel = Prisma.MachineGetPayload<{
-  include: {
-    assignments: {
-      include: { runner: { include: { token: true; gitlabInstance: { select: { url: true } } } } };
-    };
-  };
-}>;
+/** What rendering needs of a runner assigned to a machine (read in bulk by `loadMachinesForModel`). */
+export interface RunnerForModel {
+  gitlabRunnerId: number;
+  description: string;
+  executor: string;
+  executorSettings: unknown;
+  gitlabInstance: { url: string };
+  token: {
+    limitMode: 'per_machine' | 'fleet_budget';
+    limitValue: number;
+    requestConcurrency: number | null;
+    obtainedAt: Date;
+    expiresAt: Date | null;
+  } | null;
+}
 
-export const machineForModelInclude = {
-  assignments: {
-    include: { runner: { include: { token: true, gitlabInstance: { select: { url: true } } } } },
-  },
-} as const;
+export interface AssignmentForModel {
+  id: string;
+  runnerId: string;
+  machineId: string;
+  limitOverride: number | null;
+  requestConcurrencyOverride: number | null;
+  effectiveLimit: number | null;
+  runner: RunnerForModel;
+}
+
+export interface MachineForModel {
+  id: string;
+  drainingSince: Date | null;
+  concurrent: number | null;
+  checkInterval: number | null;
+  globalSettings: unknown;
+  assignments: AssignmentForModel[];
+}
 
 /**
  * The `limit` each assignment renders with: per-machine mode uses the override or the token's value; fleet
@@ -58,7 +78,7 @@ export const machineForModelInclude = {
  * runner is left out of this machine entirely (undefined here).
  */
 export function effectiveLimit(
-  assignment: MachineForModel['assignments'][number],
+  assignment: AssignmentForModel,
   budgetShare: (runnerId: string, machineId: string) => number | undefined,
 ): number | null | undefined {
   const token = assignment.runner.token;

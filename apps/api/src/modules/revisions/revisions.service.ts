@@ -7,8 +7,9 @@ import { createHash } from 'node:crypto';
 import type { ActorType, Prisma, PrismaClient } from '../../db/client.js';
 import type { EventBus } from '../../lib/event-bus.js';
 import type { SecretBox } from '../../lib/secrets.js';
-import { splitBudget, type BudgetSplit } from '../limits/budget.js';
-import { buildDesiredModel, machineForModelInclude, type DesiredModel } from './desired-model.js';
+import { uuidv7 } from '../../lib/uuid.js';
+import { buildDesiredModel, type DesiredModel } from './desired-model.js';
+import { budgetsFor, lockMachinesForModel } from './model-inputs.js';
 
 /** Renders a desired model to config.toml text; `token(runnerId)` gives a runner's plaintext token. */
 export type ConfigRenderer = (model: DesiredModel, token: (runnerId: string) => string) => string;
@@ -38,45 +39,6 @@ const supersedeOlder = (tx: Tx, machineId: string, number: number) =>
     where: { machineId, number: { lt: number }, status: { in: ['pending', 'failed'] } },
     data: { status: 'superseded' },
   });
-
-/** Shares of every fleet-budget token assigned to these machines, over all of the token's machines. */
-async function budgetsFor(tx: Tx, machineIds: string[]): Promise<Map<string, BudgetSplit>> {
-  const tokens = await tx.runnerToken.findMany({
-    where: {
-      limitMode: 'fleet_budget',
-      runner: { assignments: { some: { machineId: { in: machineIds } } } },
-    },
-    select: {
-      runnerId: true,
-      limitValue: true,
-      runner: {
-        select: {
-          assignments: {
-            select: {
-              machineId: true,
-              machine: { select: { connectionState: true, drainingSince: true, cpuCount: true } },
-            },
-          },
-        },
-      },
-    },
-  });
-  const out = new Map<string, BudgetSplit>();
-  for (const t of tokens) {
-    out.set(
-      t.runnerId,
-      splitBudget(
-        t.limitValue,
-        t.runner.assignments.map((a) => ({
-          id: a.machineId,
-          capacity: a.machine.cpuCount ?? 1,
-          healthy: a.machine.connectionState === 'online' && a.machine.drainingSince === null,
-        })),
-      ),
-    );
-  }
-  return out;
-}
 
 export function revisionsService(deps: {
   prisma: PrismaClient;
@@ -139,30 +101,21 @@ export function revisionsService(deps: {
       const result = await prisma.$transaction(
         async (tx) => {
           await before?.(tx);
-          // Serialise rollouts touching the same machines, so revision numbers never collide.
-          await tx.$queryRaw`SELECT id FROM machines WHERE id = ANY(${unique}::uuid[]) ORDER BY id FOR UPDATE`;
+          // Locks the machines, so rollouts touching the same ones queue and revision numbers never collide.
+          const machines = await lockMachinesForModel(tx, unique);
           const budgets = await budgetsFor(tx, unique);
-          const machines = await tx.machine.findMany({
-            where: { id: { in: unique } },
-            include: machineForModelInclude,
-          });
           const out: RolloutResult = { rolloutId: null, revisions: [], unchanged: [], shortfalls: [] };
           for (const [runnerId, split] of budgets) {
             if (split.shortfall) out.shortfalls.push({ runnerId, ...split.shortfall });
           }
-          // Everything is read and written in bulk: a fleet-wide change is a handful of queries, not several
-          // per machine.
           const token = await tokensOf(tx, [
             ...new Set(machines.flatMap((m) => m.assignments.map((a) => a.runnerId))),
           ]);
-          const latestRows = await tx.$queryRaw<
-            Array<{ machine_id: string; number: number; sha256: string }>
-          >`
-            SELECT DISTINCT ON (machine_id) machine_id, number, sha256 FROM config_revisions
-             WHERE machine_id = ANY(${unique}::uuid[]) ORDER BY machine_id, number DESC`;
-          const latest = new Map(latestRows.map((r) => [r.machine_id, r]));
-          const limitUpdates = new Map<number | null, string[]>();
-          const changed: Array<{ machineId: string; number: number; model: DesiredModel; sha: string }> = [];
+          // A rollout usually gives many machines the same model: each distinct one is rendered and hashed once.
+          const models: string[] = [];
+          const modelIndex = new Map<string, { index: number; sha: string }>();
+          const limits = { ids: [] as string[], values: [] as Array<number | null> };
+          const changed: Array<{ machineId: string; number: number; model: number; sha: string }> = [];
           for (const machine of machines) {
             const model = buildDesiredModel(machine, budgets);
             // Keep each assignment's rendered limit visible in the API (0: left out of this machine).
@@ -170,19 +123,33 @@ export function revisionsService(deps: {
               const r = model.runners.find((x) => x.runnerId === a.runnerId);
               const effective = r ? r.limit : 0;
               if (a.effectiveLimit !== effective) {
-                limitUpdates.set(effective, [...(limitUpdates.get(effective) ?? []), a.id]);
+                limits.ids.push(a.id);
+                limits.values.push(effective);
               }
             }
-            const sha = sha256(render(model, token));
-            const last = latest.get(machine.id);
-            if (last?.sha256 === sha) {
+            const json = JSON.stringify(model);
+            let known = modelIndex.get(json);
+            if (!known) {
+              known = { index: models.length + 1, sha: sha256(render(model, token)) };
+              models.push(json);
+              modelIndex.set(json, known);
+            }
+            if (machine.latest?.sha256 === known.sha) {
               out.unchanged.push(machine.id);
               continue;
             }
-            changed.push({ machineId: machine.id, number: (last?.number ?? 0) + 1, model, sha });
+            changed.push({
+              machineId: machine.id,
+              number: (machine.latest?.number ?? 0) + 1,
+              model: known.index,
+              sha: known.sha,
+            });
           }
-          for (const [effectiveLimit, ids] of limitUpdates) {
-            await tx.assignment.updateMany({ where: { id: { in: ids } }, data: { effectiveLimit } });
+          if (limits.ids.length > 0) {
+            await tx.$executeRaw`
+              UPDATE assignments a SET effective_limit = v.value, updated_at = now()
+                FROM unnest(${limits.ids}::uuid[], ${limits.values}::int[]) AS v(id, value)
+               WHERE a.id = v.id`;
           }
           if (changed.length > 0) {
             const rollout = await tx.rollout.create({
@@ -190,26 +157,23 @@ export function revisionsService(deps: {
             });
             out.rolloutId = rollout.id;
             const ids = changed.map((c) => c.machineId);
+            const numbers = changed.map((c) => c.number);
             // Older revisions still waiting will never be applied now.
-            await tx.configRevision.updateMany({
-              where: { machineId: { in: ids }, status: { in: ['pending', 'failed'] } },
-              data: { status: 'superseded' },
-            });
-            await tx.configRevision.createMany({
-              data: changed.map((c) => ({
-                machineId: c.machineId,
-                number: c.number,
-                rolloutId: rollout.id,
-                model: c.model as unknown as Prisma.InputJsonValue,
-                sha256: c.sha,
-                reason,
-                actorType: actor.type,
-                actorId: actor.id,
-              })),
-            });
+            await tx.$executeRaw`
+              UPDATE config_revisions SET status = 'superseded'
+               WHERE machine_id = ANY(${ids}::uuid[]) AND status IN ('pending', 'failed')`;
+            // Each distinct model travels once; rows point at it by index.
+            await tx.$executeRaw`
+              INSERT INTO config_revisions
+                     (id, machine_id, number, rollout_id, model, sha256, reason, actor_type, actor_id)
+              SELECT v.id, v.machine_id, v.number, ${rollout.id}::uuid, (${models}::text[])[v.model]::jsonb,
+                     v.sha256, ${reason}, ${actor.type}::"ActorType", ${actor.id}
+                FROM unnest(${changed.map(() => uuidv7())}::uuid[], ${ids}::uuid[], ${numbers}::int[],
+                            ${changed.map((c) => c.model)}::int[], ${changed.map((c) => c.sha)}::text[])
+                     AS v(id, machine_id, number, model, sha256)`;
             await tx.$executeRaw`
               UPDATE machines m SET desired_revision = v.number, apply_error = NULL, updated_at = now()
-                FROM (SELECT unnest(${ids}::uuid[]) AS id, unnest(${changed.map((c) => c.number)}::int[]) AS number) v
+                FROM unnest(${ids}::uuid[], ${numbers}::int[]) AS v(id, number)
                WHERE m.id = v.id`;
             for (const c of changed) out.revisions.push({ machineId: c.machineId, revision: c.number });
           }
