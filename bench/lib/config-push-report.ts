@@ -139,14 +139,14 @@ function phaseRows(r: FleetResult, instant: boolean): string[] {
   const inSyncMs = Object.values(a.queries.inSync).reduce((s, t) => s + t.ms, 0);
   const syncMs = a.revisions.sync?.totalMs ?? 0;
   const rows = [
-    `| ${who} | PATCH → response: \`revisions.sync\` (its transaction, then NOTIFY) | ${ms(p.responseMs)}; sync ${ms(syncMs)}; the transaction's statements ${ms(inSyncMs)}: ${tallies(a.queries.inSync, 1)}; then ${n0(a.notifies['machines.reconcile'] ?? 0)} NOTIFYs in ${ms(a.publish['machines.reconcile']?.totalMs ?? 0)} |`,
+    `| ${who} | PATCH → response: \`revisions.sync\` (its transaction, then NOTIFY) | ${ms(p.responseMs)}; sync ${ms(syncMs)}; the transaction's statements ${ms(inSyncMs)}: ${tallies(a.queries.inSync, 1)}; then ${n0(rolloutNotifies(a).count)} NOTIFYs in ${ms(rolloutNotifies(a).ms)} |`,
     `| ${who} | PATCH → apply frame parsed by the agent (NOTIFY, batch read + render, send) | ${d(p.received)} |`,
     ...(instant
       ? []
       : [
           `| ${who} | agent: frame → answer ready (validate, 4 atomic writes on tmpfs) | ${d(p.agentWrite)} |`,
         ]),
-    `| ${who} | answer → stamped applied by the API (\`markApplied\` transaction) | ${d(p.recording)} (recorded: ${n0(r.n - p.missing)} of ${n0(r.n)}) |`,
+    `| ${who} | answer → stamped applied by the API (batched \`markApplied\`) | ${d(p.recording)} (recorded: ${n0(r.n - p.missing)} of ${n0(r.n)}) |`,
     `| ${who} | statements per push (count, summed time) | ${n0(a.queries.total)} = ${(a.queries.total / r.n).toFixed(1)} per agent; ${tallies(a.queries.byKind, 1)}; longest pool queue ${n0(a.maxPoolWaiting)} |`,
     `| ${who} | revisions service calls; renders | ${Object.entries(a.revisions)
       .map(([k, t]) => `${k} ${timerText(t)}`)
@@ -175,6 +175,15 @@ function sumLogs(pushes: PushResult[]): LogCounts {
     for (const f of l.first) if (out.first.length < 3) out.first.push(f);
   }
   return out;
+}
+
+/** NOTIFYs announcing the rollout (one event per rollout; earlier versions sent lists of machine ids). */
+function rolloutNotifies(a: PushResult['api']): { count: number; ms: number } {
+  const topics = ['rollout.created', 'machines.reconcile'];
+  return {
+    count: topics.reduce((sum, t) => sum + (a.notifies[t] ?? 0), 0),
+    ms: topics.reduce((sum, t) => sum + (a.publish[t]?.totalMs ?? 0), 0),
+  };
 }
 
 /** Self time of the functions whose name matches, in both profiles of the profiled push. */
@@ -215,26 +224,20 @@ function findings(ok: FleetResult[], disk: DiskResult): string[] {
       `**1. Answers are lost.** ${lostText[0]!.toUpperCase()}${lostText.slice(1)}, although every agent had written its file and answered (column "answered p99"). The API logs
 ${n0(logs.byMessage['error: failed to handle an agent message'] ?? logs.error)} × \`failed to handle an agent message\`${
         p2028 ? " with Prisma's P2028 (`Unable to start a transaction in the given time`)" : ''
-      }: \`AgentSession.dispatch\` → \`store.markApplied\` (apps/api/src/agent-gateway/store.ts) runs one
-interactive transaction per answer (BEGIN, SELECT, three UPDATEs, COMMIT: six round trips holding one of the 20
-pooled connections), answers arrive together, and Prisma gives up on those that wait more than its default
-\`maxWait\` of 2 s for a connection. \`onFrame\` logs the error and drops the message: the revision stays
-\`pending\`, \`machines.applied_revision\` stays behind, the rollout never completes in the UI, and nothing retries
-until the agent reconnects.${
+      }. Answers are queued by the gateway (apps/api/src/agent-gateway/store.ts, \`appliedBatch\`) and written in
+batches that are retried with a growing pause, so a lost answer means every attempt of its batch failed: the first
+errors logged were ${logs.first
+        .slice(0, 3)
+        .map((l) => `\`${l.slice(0, 160)}\``)
+        .join('; ')}.${
         touch || changedLost
-          ? ` The same queue makes ${n0(touch)} \`touch\` updates and ${n0(changedLost)} \`machines.changed\` NOTIFYs fail (pg-pool: \`timeout exceeded when trying to connect\`, after 5 s).`
+          ? ` ${n0(touch)} \`touch\` updates and ${n0(changedLost)} \`machines.changed\` NOTIFYs failed too.`
           : ''
       }${
         stackMs > 100
-          ? ` Even failing costs: building the errors' source-mapped stack traces took ${stackMs.toFixed(0)} ms of the profiled push (\`prepareStackTraceWithSourceMaps\`; tsx maps sources, production does so only with \`--enable-source-maps\`).`
+          ? ` Building the errors' source-mapped stack traces took ${stackMs.toFixed(0)} ms of the profiled push.`
           : ''
-      }
-The latency percentiles above cover only the answers that were recorded. *Change*: record answers in bulk —
-a recorder in the gateway that queues \`{machineId, revision, sha256}\` and flushes every few milliseconds (or
-every few hundred) with one statement (\`WITH v AS (SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[]))\`,
-\`UPDATE config_revisions … FROM v WHERE sha256 matches RETURNING\`, then the supersede and \`machines\` updates
-from that CTE), no interactive transaction; a failed flush is retried, not dropped. Even unbatched, the same
-statement for one row is one round trip instead of six and has no \`maxWait\` to miss.`,
+      } The latency percentiles above cover only the answers that were recorded.`,
     );
   }
 
@@ -244,8 +247,7 @@ statement for one row is one round trip instead of six and has no \`maxWait\` to
     const inSync = Object.entries(p.api.queries.inSync).sort((a, b) => b[1].ms - a[1].ms);
     const stmtMs = inSync.reduce((s, [, t]) => s + t.ms, 0);
     const syncMs = p.api.revisions.sync?.totalMs ?? 0;
-    const notifyMs = p.api.publish['machines.reconcile']?.totalMs ?? 0;
-    const notifies = p.api.notifies['machines.reconcile'] ?? 0;
+    const { ms: notifyMs, count: notifies } = rolloutNotifies(p.api);
     return { r, p, inSync, stmtMs, syncMs, notifyMs, notifies };
   });
   const big = rows.at(-1)!;
@@ -254,22 +256,23 @@ statement for one row is one round trip instead of six and has no \`maxWait\` to
     const area = (name: string) => prof?.areas.find((a) => a.area === name)?.ms ?? 0;
     out.push(
       `**2. The PATCH itself takes ${rows.map((x) => `${ms(x.p.responseMs)} at ${n0(x.r.n)}`).join(', ')}**, and no agent
-hears of the change before it returns. At ${n0(big.r.n)}, \`revisions.sync\` (apps/api/src/modules/revisions/revisions.service.ts)
-took ${ms(big.syncMs)}: ${ms(big.stmtMs)} in the ${n0(big.inSync.reduce((s, [, t]) => s + t.count, 0))} statements of its
-transaction (${big.inSync
+hears of the change before it returns: a machine is only ever sent a revision that is durably recorded. At
+${n0(big.r.n)}, \`revisions.sync\` (apps/api/src/modules/revisions/revisions.service.ts) took ${ms(big.syncMs)}:
+${ms(big.stmtMs)} in the ${n0(big.inSync.reduce((s, [, t]) => s + t.count, 0))} statements of its transaction (${big.inSync
         .slice(0, 4)
         .map(([k, t]) => `${k} ${ms(t.ms)}`)
-        .join(', ')}), ${ms(big.notifyMs)} in ${n0(big.notifies)} NOTIFYs of machine ids
-sent one after another afterwards, and the remaining ${ms(Math.max(0, big.syncMs - big.stmtMs - big.notifyMs))} in JavaScript${
+        .join(
+          ', ',
+        )}), ${ms(big.notifyMs)} for the ${n0(big.notifies)} NOTIFY payloads of machine ids (one statement), and
+${ms(Math.max(0, big.syncMs - big.stmtMs - big.notifyMs))} in JavaScript${
         prof
-          ? ` (the profiled push's PATCH window, which also holds the fan-out its first NOTIFYs start: Prisma client ${area('Prisma client runtime').toFixed(0)} ms, garbage collection ${area('garbage collection').toFixed(0)} ms, runner-config rendering ${area('runner-config (render)').toFixed(0)} ms)`
+          ? ` (profiled push, PATCH window including the start of the fan-out: Prisma client ${area('Prisma client runtime').toFixed(0)} ms, garbage collection ${area('garbage collection').toFixed(0)} ms, runner-config rendering ${area('runner-config (render)').toFixed(0)} ms)`
           : ''
-      }: Prisma materialises \`machine.findMany({ include: assignments → runner → token, gitlabInstance })\` as N
-nested objects, each machine gets its own \`buildDesiredModel\`, render and sha256 although here all N render the
-same text, and \`createMany\` serialises N copies of the model as JSON. *Change*: read the machines' model inputs with
-one flat SQL query; memoise the rendered text and its sha256 by the model's canonical JSON within one \`sync\` (a
-fleet has few distinct configs); announce the rollout with one NOTIFY carrying the rollout id (receivers read
-\`config_revisions WHERE rollout_id = $1\`) instead of ${n0(big.notifies)} list${big.notifies === 1 ? '' : 's'} of ids, as DESIGN.md asks.`,
+      }. The reads are flat and each distinct model is rendered once; what is left is Postgres writing N of everything:
+one revision row per machine (four indexes, and the model's JSON in every row: the WAL the commit flushes), each
+machine's desired revision and each assignment's effective limit. *Next*: keep each distinct model once (a table
+keyed by its hash) so a rollout's INSERT carries ids and hashes only, and leave the effective limits, which only
+the UI reads, to a statement after the commit.`,
     );
   }
 
@@ -280,16 +283,12 @@ fleet has few distinct configs); announce the rollout with one NOTIFY carrying t
     const a = inst.p.api;
     out.push(
       `**3. Each answer costs about ${perAnswer.toFixed(0)} statements.** In the ${inst.p.label} push at ${n0(inst.r.n)}:
-${n0(a.queries.total)} statements, ${n0(a.queries.byKind.BEGIN?.count ?? 0)} transactions. Per answer: the six of
-\`markApplied\`; one NOTIFY \`machines.changed\` (\`AgentSession.handle\` → \`onChanged\` → \`changed([id])\` in
-gateway.ts: ${n0(a.publish['machines.changed']?.calls ?? 0)} publishes for one rollout); and a second read and render
-of the machine's desired revision, because \`dispatch\` ends \`case 'applied'\` with \`this.reconcile()\` without a
-known revision (\`renderStored\` ran ${n0(a.revisions.renderStored?.calls ?? 0)} times: token query, decryption,
-render, only to learn that nothing is left to send). The API spent ${ms(inst.p.cpu.api / inst.r.n)} of CPU per
-agent in that push, mostly in Prisma and pg around these statements (see the profiles). *Change*: batch the answers (finding 1); coalesce
-\`machines.changed\` like the live hub already coalesces its reads (publish one event per ~50 ms with all ids);
-after \`applied\`, reconcile only when a \`machines.reconcile\` for this machine arrived while the apply was in flight
-(a dirty flag set by the gateway's batch reconcile), since the session knows what it sent.`,
+${n0(a.queries.total)} statements, ${n0(a.queries.byKind.BEGIN?.count ?? 0)} transactions, ${n0(
+        a.publish['machines.changed']?.calls ?? 0,
+      )} \`machines.changed\` publishes and ${n0(a.revisions.renderStored?.calls ?? 0)} reads of desired revisions
+(\`renderStored\`) for one rollout. Answers, heartbeats and statuses are meant to be written in batches and state
+changes announced every 50 ms (apps/api/src/agent-gateway/gateway.ts and store.ts): a figure this high means some
+per-answer path bypasses them. The API spent ${ms(inst.p.cpu.api / inst.r.n)} of CPU per agent in that push.`,
     );
   }
 
@@ -299,18 +298,13 @@ after \`applied\`, reconcile only when a \`machines.reconcile\` for this machine
   if (q.p.api.maxPoolWaiting > 100) {
     const real = medianPush(q.r)!;
     out.push(
-      `**4. One first-come pool serves all of it.** Up to ${n0(q.p.api.maxPoolWaiting)} callers waited for one of the 20
-connections at ${n0(q.r.n)} (${q.p.label}): the NOTIFYs of the rollout, the gateway's batch reads that send the
-applies, the answers' transactions, their NOTIFYs and re-reads queue behind one another. The sooner the agents
-answer, the later the rest of the rollout goes out: with instant answers the PATCH returned after
-${ms(q.p.responseMs)} (real agents: ${ms(real.responseMs)}) and the last apply frame left after ${ms(q.p.received.max)}
-(real: ${ms(real.received.max)}).${
+      `**4. The pool queues.** Up to ${n0(q.p.api.maxPoolWaiting)} callers waited for one of the 20 connections at
+${n0(q.r.n)} (${q.p.label}): with instant answers the PATCH returned after ${ms(q.p.responseMs)} (real agents:
+${ms(real.responseMs)}) and the last apply frame left after ${ms(q.p.received.max)} (real: ${ms(real.received.max)}).${
         removeMs > 100
-          ? ` The queue costs CPU of its own: pg-pool drops each waiter that timed out with a linear scan of the queue (\`removeWhere\`, ${removeMs.toFixed(0)} ms in the profiled push).`
+          ? ` pg-pool drops each waiter that timed out with a linear scan of its queue (\`removeWhere\`, ${removeMs.toFixed(0)} ms in the profiled push).`
           : ''
-      } With findings 1 and 3 fixed the pool carries a few statements per batch instead of
-${perAnswer.toFixed(0)} per agent; until then, sending the rollout should not wait behind answers (its own
-connection for the rollout's NOTIFYs and reads).`,
+      } Sending a rollout should not wait behind other work: give its reads a connection of their own.`,
     );
   }
 
@@ -335,8 +329,8 @@ ${n0(largest.n)} agents (${mib(largest.rssBase)} with none, ${mib(prev.rssIdle)}
 ${n0(largest.n)}; after a full GC, JS heap ${mib(largest.idleMemory.heapUsed)} used of ${mib(largest.idleMemory.heapTotal)}),
 against 120 MiB in all for a bare \`ws\` server with 10,000 sockets. Idle RSS moves by tens of MiB from run to run with what
 the connection phase left in the heap and the allocator (${mib(largest.rssConnectPeak)} peak while connecting here). During pushes the peak reaches
-${mib(Math.max(...allPushes(largest).map((p) => p.apiPeakRss)))}: N rendered texts, N JSON models, N Prisma result objects
-and the promises and errors of N queued transactions at once.`,
+${mib(Math.max(...allPushes(largest).map((p) => p.apiPeakRss)))}: the rollout's rows, N apply frames in the sockets' send
+buffers, and the answers queued for their batches.`,
     );
   }
   return out;
@@ -428,8 +422,8 @@ shares this machine's two cores, and other people's test runs share them too (co
 
 **Measure.** A push is \`PATCH /api/v1/runners/:id/token\` with a new \`limit\`: one new revision for every machine.
 An agent's latency is **from just before the PATCH is sent to the moment the API stamps that agent's \`applied\`**
-(\`config_revisions.applied_at\`, taken in \`markApplied\` inside the transaction that records it; same clock, 1 ms
-resolution). "All done" is the last of them. Per N: one warm-up push (the agents' first config.toml), ${run.pushes}
+(\`config_revisions.applied_at\`, taken by the API when the batch statement that records the answer is sent; same
+clock, 1 ms resolution). "All done" is the last of them. Per N: one warm-up push (the agents' first config.toml), ${run.pushes}
 measured pushes (targets use the one with the median p99), ${run.instantPushes} "instant" push${run.instantPushes === 1 ? '' : 'es'} in which the
 agents answer \`applied\` as soon as their connection has parsed the frame, without validating or writing (the API
 and the transport alone, like the clients of the bare \`ws\` floor), and one push under the CPU profiler. Before each

@@ -93,6 +93,14 @@ export default fp(
       });
     };
     const unsubscribe = opts.events.subscribe((event) => {
+      if (event.topic === 'rollout.created') {
+        // Nothing to read when no agent is connected here.
+        if (sessions.size === 0) return;
+        store
+          .machinesOfRollout(event.rolloutId)
+          .then(reconcile)
+          .catch((err: unknown) => app.log.error({ err }, 'could not read a rollout'));
+      }
       if (event.topic === 'machines.reconcile') {
         reconcile(event.machineIds);
       }

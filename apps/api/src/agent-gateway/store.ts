@@ -155,6 +155,13 @@ export function gatewayStore(deps: {
     /** Records that the agent is alive (batched with other agents' heartbeats). */
     touch: (machineId: string) => touchBatch.add(machineId),
 
+    /** The machines a rollout gave a new revision. */
+    async machinesOfRollout(rolloutId: string): Promise<string[]> {
+      const rows = await prisma.$queryRaw<Array<{ machine_id: string }>>`
+        SELECT machine_id::text FROM config_revisions WHERE rollout_id = ${rolloutId}::uuid`;
+      return rows.map((r) => r.machine_id);
+    },
+
     /** Marks the machine offline unless it has meanwhile connected through another replica. */
     async markOffline(machineId: string): Promise<void> {
       await prisma.machine.updateMany({

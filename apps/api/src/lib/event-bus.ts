@@ -11,6 +11,8 @@ export const EVENT_CHANNEL = 'paddock_events';
 export type BusEvent =
   /** these machines have a new desired revision (or must be reconciled) */
   | { topic: 'machines.reconcile'; machineIds: string[] }
+  /** a rollout recorded new desired revisions: receivers read its machines from `config_revisions` */
+  | { topic: 'rollout.created'; rolloutId: string }
   /** these machines' state changed (connection, applied/failed, drift): browsers watching them refresh */
   | { topic: 'machines.changed'; machineIds: string[] }
   /** an agent credential was revoked: close its socket wherever it is */
@@ -57,7 +59,7 @@ export function createLocalEventBus(log?: FastifyBaseLogger): EventBus {
 const MAX_PAYLOAD = 7000;
 
 export function splitEvent(event: BusEvent): BusEvent[] {
-  if (JSON.stringify(event).length <= MAX_PAYLOAD) return [event];
+  if (!('machineIds' in event) || JSON.stringify(event).length <= MAX_PAYLOAD) return [event];
   const ids = event.machineIds;
   const half = Math.ceil(ids.length / 2);
   return [

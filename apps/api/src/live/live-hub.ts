@@ -82,13 +82,22 @@ export default fp(
           if (c.topics.has(`rollout:${status.rolloutId}`)) send(c, { type: 'rollout', rollout: status });
       }
     };
-    const unsubscribe = opts.events.subscribe((event) => {
-      if (event.topic !== 'machines.changed' && event.topic !== 'machines.reconcile') return;
-      for (const id of event.machineIds) pending.add(id);
+    const changed = (ids: string[]) => {
+      for (const id of ids) pending.add(id);
       timer ??= setTimeout(
         () => void flush().catch((err: unknown) => app.log.error({ err }, 'live flush failed')),
         opts.coalesceMs ?? 100,
       );
+    };
+    const unsubscribe = opts.events.subscribe((event) => {
+      if (event.topic === 'machines.changed' || event.topic === 'machines.reconcile')
+        changed(event.machineIds);
+      if (event.topic === 'rollout.created' && clients.size > 0) {
+        app.db.prisma.$queryRaw<Array<{ machine_id: string }>>`
+          SELECT machine_id::text FROM config_revisions WHERE rollout_id = ${event.rolloutId}::uuid`
+          .then((rows) => changed(rows.map((r) => r.machine_id)))
+          .catch((err: unknown) => app.log.error({ err }, 'could not read a rollout'));
+      }
     });
     const pinger = setInterval(() => {
       for (const c of clients) {

@@ -181,12 +181,8 @@ export function revisionsService(deps: {
         },
         { timeout: 60_000 },
       );
-      if (result.revisions.length > 0) {
-        await events.publish({
-          topic: 'machines.reconcile',
-          machineIds: result.revisions.map((r) => r.machineId),
-        });
-      }
+      // One event for the whole rollout, however many machines: each replica reads the ids it needs.
+      if (result.rolloutId) await events.publish({ topic: 'rollout.created', rolloutId: result.rolloutId });
       return result;
     },
 
@@ -240,7 +236,7 @@ export function revisionsService(deps: {
           shortfalls: [],
         };
       });
-      await events.publish({ topic: 'machines.reconcile', machineIds: [machineId] });
+      await events.publish({ topic: 'rollout.created', rolloutId: result.rolloutId });
       return result;
     },
 
