@@ -65,7 +65,7 @@ interface Viewer {
 }
 
 class JobPoller {
-  private bytes = Buffer.alloc(0);
+  private bytes: Buffer = Buffer.alloc(0);
   /** bytes that form whole characters (what viewers may be sent) */
   private complete = 0;
   private running = true;
