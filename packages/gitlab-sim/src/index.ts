@@ -1,8 +1,8 @@
 /**
  * @paddock/gitlab-sim — simulators for tests, benchmarks and the demo.
  * - The gitlab-runner simulator: RunnerSimulator reads config.toml like `gitlab-runner run`, keeps the system_id,
- *   asks a JobSource for jobs within `concurrent`/`limit`/`request_concurrency`, and serves gitlab-runner's metric
- *   names.
+ *   asks a JobSource for jobs within `concurrent`/`limit`/`request_concurrency`, verifies its runners, rotates
+ *   expiring tokens (rewriting config.toml in gitlab-runner's format), and serves gitlab-runner's metric names.
  * - The GitLab simulator: GitlabSimulator serves GitLab's REST v4 runner and job routes and the runner API from
  *   memory, with fault injection, request counting and a job generator; GitlabJobSource connects the two.
  */
@@ -21,7 +21,16 @@ export {
   type LogLevel,
   type VersionInfo,
 } from './runner/simulator.js';
-export type { Job, JobOutcome, JobSource } from './runner/job-source.js';
+export type { Job, JobOutcome, JobSource, VerifyResult, TokenResetResult } from './runner/job-source.js';
+export { JobTrace, type JobTraceOptions, type FinalUpdate, type ApiEndpoint } from './runner/job-trace.js';
+export { savedConfigText, writeConfigFile, goTimeText } from './runner/save-config.js';
+export {
+  nextRunnerToReset,
+  withNewToken,
+  TOKEN_RESET_INTERVAL_FACTOR,
+  type NewToken,
+  type TokenResetDue,
+} from './runner/token-rotation.js';
 export {
   InMemoryJobSource,
   type InMemoryJobSourceOptions,

@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { GitlabApiClient } from './gitlab/api-client.js';
+import { GitlabSimulator } from './gitlab/simulator.js';
 import { main, USAGE, type HandledSignal, type RunnerSimIo } from './runner-sim-main.js';
 import { configToml } from './test-support/config.js';
 import { machineIdFile, tempDir, writeWithMtime } from './test-support/files.js';
@@ -57,6 +59,12 @@ describe('runner-sim usage', () => {
     [['--config', 'a', '--job-seconds', '0'], /--job-seconds must be a number of seconds above 0/],
     [['--config', 'a', '--job-seconds='], /--job-seconds must be a number/],
     [['-c', 'a', '--config', 'b'], /--config given twice/],
+    [['-c', 'a', '--gitlab', 'x'], /--gitlab must be an http\(s\) URL/],
+    [['-c', 'a', '--gitlab', 'http://g', '--gitlab-from-config'], /exclude each other/],
+    [['-c', 'a', '--gitlab', 'http://g', '--jobs', '3'], /--jobs is for runs without a GitLab/],
+    [['-c', 'a', '--time-scale', '0.1'], /--time-scale needs --gitlab/],
+    [['-c', 'a', '--gitlab-from-config', '--time-scale', '0'], /--time-scale must be a number above 0/],
+    [['-c', 'a', '--gitlab-from-config=yes'], /--gitlab-from-config takes no value/],
   ])('%j exits 2 with a clear message and the usage', async (argv, message) => {
     const t = fakeIo();
     expect(await main(argv, t.io)).toBe(2);
@@ -80,6 +88,44 @@ describe('runner-sim usage', () => {
 });
 
 describe('runner-sim run', () => {
+  it('runs the jobs of a GitLab given with --gitlab, whatever url the runners have', async () => {
+    const gitlab = new GitlabSimulator({ adminToken: 'glpat-admin-token-0000000' });
+    try {
+      const url = await gitlab.listen();
+      const api = new GitlabApiClient(url, gitlab.adminToken);
+      const { token } = (await api.post('/user/runners', { runner_type: 'instance_type' })).json<{
+        token: string;
+      }>();
+      const group = gitlab.createGroup('acme');
+      const project = gitlab.createProject({ name: 'shop', groupId: group.id });
+      gitlab.createPipeline({
+        projectId: project.id,
+        ref: 'main',
+        jobs: [{ name: 'build', stage: 'build', plan: { durationSeconds: 30, outcome: 'success' } }],
+      });
+      const dir = await tempDir();
+      const config = join(dir, 'config.toml');
+      await writeWithMtime(
+        config,
+        configToml({ concurrent: 1, runners: [{ name: 'sim', token }] }),
+        1_700_000_000,
+      );
+      const t = fakeIo();
+      const exit = main(
+        ['--config', config, '--gitlab', url, '--time-scale', '0.01', '--trace-interval', '3'],
+        t.io,
+      );
+      await t.line(/info: Verifying runner\.\.\. is valid/);
+      await t.line(/job 1 success on runner/);
+      t.raise('SIGTERM');
+      expect(await exit).toBe(0);
+      expect(gitlab.job(1)).toMatchObject({ status: 'success' });
+      expect(gitlab.job(1)?.trace.toString()).toContain('Job succeeded');
+    } finally {
+      await gitlab.close();
+    }
+  });
+
   it('runs jobs, reloads on SIGHUP, stops on SIGTERM and unsubscribes from signals', async () => {
     const dir = await tempDir();
     const config = join(dir, 'config.toml');

@@ -1,5 +1,7 @@
 /**
- * The `runner-sim` command line: runs a RunnerSimulator on a config.toml with an in-memory job source. `main`
+ * The `runner-sim` command line: runs a RunnerSimulator on a config.toml, taking jobs from a GitLab (`--gitlab URL`
+ * for every runner, or `--gitlab-from-config` for each `[[runners]]` entry's own `url`, like gitlab-runner) or, by
+ * default, from an in-memory queue (`--jobs`, `--job-seconds`). `main`
  * takes its arguments and its I/O (output, environment, signals) as parameters so that tests run it in-process;
  * runner-sim-cli.ts is the thin executable around it.
  *
@@ -7,7 +9,9 @@
  * aborted); SIGQUIT stops gracefully (running jobs finish). Exit codes: 0 stopped; 1 the simulator did not start or
  * died (broken config.toml, `concurrent < 1`, metrics address taken); 2 bad usage.
  */
+import { GitlabJobSource } from './gitlab/gitlab-job-source.js';
 import { InMemoryJobSource } from './runner/in-memory-job-source.js';
+import type { JobSource } from './runner/job-source.js';
 import type { Environment } from './runner/go-expand-env.js';
 import { RunnerSimulator, type SimulatorEvent } from './runner/simulator.js';
 
@@ -33,27 +37,81 @@ export const nodeIo: RunnerSimIo = {
   },
 };
 
-export const USAGE = `Usage: runner-sim --config PATH [--jobs N] [--job-seconds S] [--listen-address ADDR]
+export const USAGE = `Usage: runner-sim --config PATH [--listen-address ADDR]
+         [--gitlab URL | --gitlab-from-config] [--time-scale F] [--trace-interval S] [--no-verify]
+         [--jobs N] [--job-seconds S]
 
 Runs a simulated gitlab-runner on PATH (config.toml): it reloads the file like gitlab-runner, keeps the
 system_id beside it, takes jobs within concurrent/limit/request_concurrency and serves gitlab-runner's metrics
-on listen_address.
+on listen_address. With a GitLab it also verifies its runners, streams job logs, reports job outcomes and
+rotates expiring tokens, rewriting config.toml as gitlab-runner does.
 
 Options:
   -c, --config PATH          the config.toml to run (required; it may not exist yet)
-  --jobs N                   jobs to hand out, to any runner: a number, or "unlimited" (default 0)
-  --job-seconds S            how long each job runs, in seconds (default 10)
   --listen-address ADDR      metrics address, instead of listen_address in the file
+  --gitlab URL               take jobs from the GitLab at URL, for every runner
+  --gitlab-from-config       take jobs from the GitLab in each runner's url, like gitlab-runner
+  --time-scale F             with a GitLab: factor on job run times and trace intervals (default 1)
+  --trace-interval S         with a GitLab: seconds between trace patches (default: as GitLab asks)
+  --no-verify                with a GitLab: do not verify the runners after each load
+  --jobs N                   without a GitLab: jobs to hand out, a number or "unlimited" (default 0)
+  --job-seconds S            without a GitLab: how long each job runs, in seconds (default 10)
   -h, --help                 show this text
 
 Signals: SIGHUP reloads; SIGTERM/SIGINT stop and abort running jobs; SIGQUIT waits for them.
 `;
+
+interface GitlabArgs {
+  /** Absent: each runner's own url. */
+  readonly url?: string;
+  readonly timeScale: number;
+  readonly traceInterval?: number;
+  readonly verify: boolean;
+}
 
 interface Args {
   readonly config: string;
   readonly jobs: number;
   readonly jobSeconds: number;
   readonly listenAddress?: string;
+  readonly gitlab?: GitlabArgs;
+}
+
+/** Flags that take no value. */
+const SWITCHES = new Set(['--gitlab-from-config', '--no-verify']);
+
+function positiveNumber(flag: string, text: string): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n) || n <= 0) {
+    throw new UsageError(`${flag} must be a number above 0, not ${text}`);
+  }
+  return n;
+}
+
+function gitlabArgs(values: ReadonlyMap<string, string>): GitlabArgs | undefined {
+  const url = values.get('gitlab');
+  const fromConfig = values.has('gitlab-from-config');
+  const gitlabOnly = ['time-scale', 'trace-interval', 'no-verify'].filter((k) => values.has(k));
+  if (!url && !fromConfig) {
+    if (gitlabOnly.length > 0)
+      throw new UsageError(`--${gitlabOnly[0]} needs --gitlab or --gitlab-from-config`);
+    return undefined;
+  }
+  if (url && fromConfig) throw new UsageError('--gitlab and --gitlab-from-config exclude each other');
+  const memoryOnly = ['jobs', 'job-seconds'].filter((k) => values.has(k));
+  if (memoryOnly.length > 0) throw new UsageError(`--${memoryOnly[0]} is for runs without a GitLab`);
+  if (url && !/^https?:\/\/[^/]/.test(url))
+    throw new UsageError(`--gitlab must be an http(s) URL, not ${url}`);
+  const timeScale = values.has('time-scale')
+    ? positiveNumber('--time-scale', values.get('time-scale') ?? '')
+    : 1;
+  const interval = values.get('trace-interval');
+  return {
+    ...(url && { url }),
+    timeScale,
+    ...(interval !== undefined && { traceInterval: positiveNumber('--trace-interval', interval) }),
+    verify: !values.has('no-verify'),
+  };
 }
 
 class UsageError extends Error {}
@@ -66,6 +124,11 @@ function parseArgs(argv: readonly string[]): Args | 'help' {
     '--jobs': 'jobs',
     '--job-seconds': 'job-seconds',
     '--listen-address': 'listen-address',
+    '--gitlab': 'gitlab',
+    '--gitlab-from-config': 'gitlab-from-config',
+    '--time-scale': 'time-scale',
+    '--trace-interval': 'trace-interval',
+    '--no-verify': 'no-verify',
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
@@ -74,7 +137,8 @@ function parseArgs(argv: readonly string[]): Args | 'help' {
     const flag = eq > 0 ? arg.slice(0, eq) : arg;
     const name = names[flag];
     if (!name) throw new UsageError(`unknown argument ${JSON.stringify(arg)}`);
-    const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
+    if (SWITCHES.has(flag) && eq > 0) throw new UsageError(`${flag} takes no value`);
+    const value = SWITCHES.has(flag) ? '' : eq > 0 ? arg.slice(eq + 1) : argv[++i];
     if (value === undefined) throw new UsageError(`${flag} needs a value`);
     if (values.has(name)) throw new UsageError(`${flag} given twice`);
     values.set(name, value);
@@ -91,7 +155,14 @@ function parseArgs(argv: readonly string[]): Args | 'help' {
     throw new UsageError(`--job-seconds must be a number of seconds above 0, not ${secondsText}`);
   }
   const listenAddress = values.get('listen-address');
-  return { config, jobs, jobSeconds, ...(listenAddress !== undefined && { listenAddress }) };
+  const gitlab = gitlabArgs(values);
+  return {
+    config,
+    jobs,
+    jobSeconds,
+    ...(listenAddress !== undefined && { listenAddress }),
+    ...(gitlab && { gitlab }),
+  };
 }
 
 function describe(event: SimulatorEvent): string | undefined {
@@ -106,6 +177,11 @@ function describe(event: SimulatorEvent): string | undefined {
       return `info: job ${event.jobId} started on runner ${event.runner.shortToken} (${event.runner.name})`;
     case 'job-finished':
       return `info: job ${event.jobId} ${event.outcome} on runner ${event.runner.shortToken}`;
+    case 'token-rotated':
+      return (
+        `info: token of runner ${event.previousShortToken} (${event.runner.name}) rotated to ` +
+        `${event.runner.shortToken}${event.saved ? ', config.toml saved' : ', config.toml NOT saved'}`
+      );
     default:
       return undefined;
   }
@@ -130,13 +206,26 @@ export async function main(argv: readonly string[], io: RunnerSimIo): Promise<nu
     return 0;
   }
 
-  const source = new InMemoryJobSource({ durationMs: args.jobSeconds * 1000 });
-  source.add({ count: args.jobs });
+  let memory: InMemoryJobSource | undefined;
+  let source: JobSource;
+  if (args.gitlab) {
+    const { url, timeScale, traceInterval } = args.gitlab;
+    source = new GitlabJobSource({
+      ...(url !== undefined && { url }),
+      timeScale,
+      ...(traceInterval !== undefined && { traceUpdateIntervalSeconds: traceInterval }),
+    });
+  } else {
+    memory = new InMemoryJobSource({ durationMs: args.jobSeconds * 1000 });
+    memory.add({ count: args.jobs });
+    source = memory;
+  }
   const simulator = new RunnerSimulator({
     configPath: args.config,
     jobSource: source,
     env: io.env,
     ...(args.listenAddress !== undefined && { listenAddress: args.listenAddress }),
+    ...(args.gitlab && { verifyOnLoad: args.gitlab.verify }),
   });
   const stopListening = simulator.on((event) => {
     const line = describe(event);
@@ -177,10 +266,11 @@ export async function main(argv: readonly string[], io: RunnerSimIo): Promise<nu
       io.stderr(`runner-sim: fatal: ${exit.error.message}\n`);
       return 1;
     }
-    const stats = source.stats();
+    const stats = memory?.stats();
     io.stderr(
-      `runner-sim: stopped${exit.timedOut ? ' (shutdown timed out)' : ''}; jobs handed out ${stats.handedOut}, ` +
-        `finished ${stats.finished}\n`,
+      `runner-sim: stopped${exit.timedOut ? ' (shutdown timed out)' : ''}` +
+        (stats ? `; jobs handed out ${stats.handedOut}, finished ${stats.finished}` : '') +
+        '\n',
     );
     return 0;
   } finally {

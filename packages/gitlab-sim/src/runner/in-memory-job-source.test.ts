@@ -19,6 +19,8 @@ function fakeRunner(token: string): SimRunner {
     requestConcurrency: 1,
     adaptiveRequestConcurrency: true,
     strictCheckInterval: false,
+    tokenObtainedAt: 0,
+    tokenExpiresAt: null,
     entry: {},
   };
 }

@@ -1,8 +1,12 @@
 /**
- * Where the runner simulator gets its jobs: the seam between it and a GitLab. The GitLab simulator implements it
- * with `POST /api/v4/jobs/request` (token + system_id); tests and the CLI use InMemoryJobSource.
+ * Where the runner simulator gets its jobs: the seam between it and a GitLab, the part of gitlab-runner's
+ * `common.Network` it uses. GitlabJobSource implements all of it over HTTP (job requests, verify, token reset, its
+ * API request metrics); InMemoryJobSource only hands out jobs, so runners on it are never verified and their tokens
+ * never rotated.
  */
+import type { MetricFamily } from './exposition.js';
 import type { SimRunner } from './load-config.js';
+import type { NewToken } from './token-rotation.js';
 
 /** How a job ended; a job whose `run` rejects counts as failed. */
 export type JobOutcome = 'success' | 'failed' | 'canceled';
@@ -27,4 +31,19 @@ export interface JobSource {
    * counts as a failed request (no job).
    */
   requestJob(runner: SimRunner, systemId: string, signal: AbortSignal): Promise<Job | null>;
+  /** `POST /runners/verify`: whether GitLab knows the token (and, there, the runner manager of `systemId`). */
+  verifyRunner?(runner: SimRunner, systemId: string): Promise<VerifyResult>;
+  /** `POST /runners/reset_authentication_token` with the current token: the new one, or why there is none. */
+  resetToken?(runner: SimRunner, systemId: string): Promise<TokenResetResult>;
+  /** Metric families of the network client (`gitlab_runner_api_request_*`), served with the simulator's. */
+  metricFamilies?(): MetricFamily[];
 }
+
+/** `valid`: 200; `invalid`: 403 (the token is unknown or expired); `failed`: anything else, counted as valid. */
+export type VerifyResult =
+  | { readonly status: 'valid'; readonly id: number }
+  | { readonly status: 'invalid' }
+  | { readonly status: 'failed'; readonly message: string };
+
+export type TokenResetResult =
+  { readonly ok: true; readonly token: NewToken } | { readonly ok: false; readonly message: string };

@@ -14,7 +14,9 @@
 import { readFile, stat } from 'node:fs/promises';
 import {
   featureFlagDefault,
+  isZeroDatetime,
   parseRunnerConfig,
+  parseTomlDatetime,
   validateRunnerConfig,
   type Problem,
   type RunnerConfig,
@@ -46,6 +48,10 @@ export interface SimRunner {
   readonly adaptiveRequestConcurrency: boolean;
   /** `strict_check_interval = true`: no immediate re-poll after receiving a job. */
   readonly strictCheckInterval: boolean;
+  /** `token_obtained_at`, ms since the epoch; absent is Go's zero time. */
+  readonly tokenObtainedAt: number;
+  /** `token_expires_at`, ms since the epoch; null when absent or zero (the token does not expire). */
+  readonly tokenExpiresAt: number | null;
   /** The parsed entry, as written. */
   readonly entry: RunnerEntry;
 }
@@ -67,6 +73,8 @@ export interface LoadedConfig {
   readonly warnings: readonly string[];
   /** An unknown `log_level`/`log_format`: the config is in place, but the (re)load reports an error. */
   readonly loggingError?: string;
+  /** The parsed file, as written: what a save (token rotation) starts from. */
+  readonly model: RunnerConfig;
 }
 
 /** The file could not be loaded; gitlab-runner keeps its previous config (or does not start). */
@@ -97,6 +105,22 @@ function failsLoad(problem: Problem): boolean {
   return !NOT_AT_LOAD.some((re) => re.test(problem.path));
 }
 
+/** Go's zero `time.Time` (0001-01-01T00:00:00Z) in ms since the epoch. */
+const ZERO_TIME_MS = -62_135_596_800_000;
+
+/**
+ * A TOML datetime as ms since the epoch; undefined when absent or Go's zero time. A datetime without an offset is
+ * read in the local zone, as BurntSushi decodes it into a `time.Time`.
+ */
+function datetimeMs(text: string | undefined): number | undefined {
+  if (text === undefined || isZeroDatetime(text)) return undefined;
+  const parsed = parseTomlDatetime(text);
+  if (parsed?.epochSeconds !== undefined)
+    return Number(parsed.epochSeconds) * 1000 + Math.floor(parsed.nanos / 1e6);
+  const local = Date.parse(text);
+  return Number.isNaN(local) ? undefined : local;
+}
+
 function describe(problems: readonly Problem[]): string {
   return problems.map((p) => (p.path ? `${p.path}: ${p.message}` : p.message)).join('; ');
 }
@@ -115,6 +139,8 @@ function toSimRunner(entry: RunnerEntry, index: number, env: Environment): SimRu
     requestConcurrency: Math.max(1, entry.request_concurrency ?? 0),
     adaptiveRequestConcurrency: flags[ADAPTIVE_FLAG] ?? featureFlagDefault(ADAPTIVE_FLAG),
     strictCheckInterval: entry.strict_check_interval ?? false,
+    tokenObtainedAt: datetimeMs(entry.token_obtained_at) ?? ZERO_TIME_MS,
+    tokenExpiresAt: datetimeMs(entry.token_expires_at) ?? null,
     entry,
   };
 }
@@ -139,7 +165,8 @@ function loadWarnings(concurrent: number, runners: readonly SimRunner[]): string
   return warnings;
 }
 
-function fromModel(
+/** The config gitlab-runner runs with for a parsed file (or, with `fromFile` false, for none). */
+export function configFromModel(
   model: RunnerConfig,
   env: Environment,
   fromFile: boolean,
@@ -156,12 +183,13 @@ function fromModel(
     runners,
     modTimeNs,
     warnings: loadWarnings(concurrent, runners),
+    model,
   };
 }
 
 /** The config gitlab-runner runs with when config.toml does not exist. */
 export function defaultConfig(): LoadedConfig {
-  return fromModel({}, {}, false, 0n);
+  return configFromModel({}, {}, false, 0n);
 }
 
 /** The file's mtime in nanoseconds; undefined when it does not exist. Other stat errors throw. */
@@ -198,7 +226,7 @@ export async function loadConfigFile(path: string, env: Environment = {}): Promi
   const problems = validateRunnerConfig(parsed.config);
   const refused = problems.filter(failsLoad);
   if (refused.length > 0) throw new ConfigLoadError(`invalid config: ${describe(refused)}`, refused);
-  const loaded = fromModel(parsed.config, env, true, modTimeNs);
+  const loaded = configFromModel(parsed.config, env, true, modTimeNs);
   const logging = problems.filter((p) => p.severity === 'error' && LOGGING.test(p.path));
   return logging.length > 0 ? { ...loaded, loggingError: describe(logging) } : loaded;
 }

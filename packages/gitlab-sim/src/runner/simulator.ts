@@ -11,17 +11,25 @@
  *   `check_interval / len(runners)`; the worker takes a build slot of the runner's token (`limit`), a request
  *   slot (`request_concurrency`, adaptive by default), asks the job source, and on a job hands the runner to
  *   another idle worker at once (unless `strict_check_interval`) and runs the job in its slot.
+ * - Verify: when the job source can (`verifyOnLoad`), every runner with a token is verified after each successful
+ *   load (`POST /runners/verify` with its system_id), as `gitlab-runner verify` does. `gitlab-runner run` itself
+ *   never verifies; deployments that run `verify` before `run` (or on every config change) look like this.
+ * - Token rotation: the token due first is reset at 75 % of its life (`POST /runners/reset_authentication_token`),
+ *   config.toml is loaded again, the new token put in and the file saved in gitlab-runner's format (save-config.ts);
+ *   the simulator's ModTime then becomes the save time, so its own write does not count as a change. A successful
+ *   reload restarts the schedule from the new config.
  * - Metrics: gitlab-runner's names and labels on `listen_address` `/metrics`, bound once at start.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { EXECUTORS } from '@paddock/runner-config';
+import { EXECUTORS, featureFlagDefault } from '@paddock/runner-config';
 import { BuildsAccounting, type RunningBuild } from './builds.js';
 import { CounterVec, renderExposition, type MetricFamily } from './exposition.js';
 import type { Environment } from './go-expand-env.js';
 import { Handoff } from './handoff.js';
-import type { Job, JobOutcome, JobSource } from './job-source.js';
+import type { Job, JobOutcome, JobSource, VerifyResult } from './job-source.js';
 import {
   ConfigLoadError,
+  configFromModel,
   defaultConfig,
   fileModTimeNs,
   loadConfigFile,
@@ -29,7 +37,9 @@ import {
   type SimRunner,
 } from './load-config.js';
 import { resolveListenAddress, startMetricsServer, type MetricsServer } from './metrics-server.js';
+import { savedConfigText, writeConfigFile } from './save-config.js';
 import { loadSystemId } from './system-id.js';
+import { nextRunnerToReset, withNewToken } from './token-rotation.js';
 
 /** common.ReloadConfigInterval and common.CheckInterval. */
 const RELOAD_INTERVAL_MS = 3000;
@@ -39,6 +49,15 @@ const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
 const DEFAULT_STAGE = 'step_script';
 const DEFAULT_EXECUTOR_STAGE = 'docker_run';
 const ERROR_LEVELS = ['panic', 'fatal', 'error', 'warning'] as const;
+const DISABLE_ROTATION_FLAG = 'FF_DISABLE_AUTOMATIC_TOKEN_ROTATION';
+/**
+ * After a failed token reset, the next try. gitlab-runner tries again at once (its client has already retried with
+ * back-off); a pause keeps a broken GitLab from being hammered by a loop.
+ */
+const TOKEN_RESET_RETRY_MS = 3000;
+/** gitlab-runner's job failure reason for a script that failed, and its execution mode without steps. */
+const SCRIPT_FAILURE = 'script_failure';
+const TRADITIONAL_MODE = 'traditional';
 
 export type LogLevel = (typeof ERROR_LEVELS)[number] | 'info';
 
@@ -72,6 +91,15 @@ export interface RunnerSimulatorOptions {
   readonly shutdownTimeoutMs?: number;
   /** Overrides of the `gitlab_runner_version_info` labels. */
   readonly version?: Partial<VersionInfo>;
+  /** Verify every runner after each successful load, when the job source can (default true); see above. */
+  readonly verifyOnLoad?: boolean;
+  /** The wall clock, for `token_obtained_at`; default the system clock. */
+  readonly now?: () => Date;
+  /**
+   * Runs `task` at `at` and returns what cancels it (gitlab-runner's `runAt` seam): tests take the token reset
+   * schedule into their own hands. Default: a timer.
+   */
+  readonly runAt?: (at: Date, task: () => void) => () => void;
 }
 
 export type SimulatorStatus = 'created' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
@@ -90,6 +118,17 @@ export type SimulatorEvent =
       readonly jobId: number;
       readonly outcome: JobOutcome;
     }
+  | { readonly type: 'runner-verified'; readonly runner: SimRunner; readonly result: VerifyResult }
+  /** A token reset is scheduled for `at` (it may be in the past: then it runs at once). */
+  | { readonly type: 'token-reset-scheduled'; readonly runner: SimRunner; readonly at: Date }
+  /** The token was reset; `runner` is the entry with the new token; `saved` is false when the save failed. */
+  | {
+      readonly type: 'token-rotated';
+      readonly runner: SimRunner;
+      readonly previousShortToken: string;
+      readonly saved: boolean;
+    }
+  | { readonly type: 'token-reset-failed'; readonly runner: SimRunner; readonly message: string }
   | { readonly type: 'log'; readonly level: LogLevel; readonly message: string }
   | { readonly type: 'fatal'; readonly error: Error }
   | { readonly type: 'stopped'; readonly exit: SimulatorExit };
@@ -140,6 +179,8 @@ export interface SimulatorState {
   readonly requests: number;
   readonly configurationLoaded: number;
   readonly configurationLoadingErrors: number;
+  readonly configurationSaved: number;
+  readonly configurationSavingErrors: number;
   readonly metricsAddress: { readonly host: string; readonly port: number } | null;
 }
 
@@ -163,6 +204,19 @@ function goArch(arch: string): string {
       >
     )[arch] ?? arch
   );
+}
+
+/** Node's timers overflow above 2^31 − 1 ms (about 24.8 days); token lifetimes are often longer. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function runAtTimer(at: Date, task: () => void): () => void {
+  let timer: NodeJS.Timeout;
+  const arm = (): void => {
+    const wait = at.getTime() - Date.now();
+    timer = wait > MAX_TIMER_MS ? setTimeout(arm, MAX_TIMER_MS) : setTimeout(task, Math.max(0, wait));
+  };
+  arm();
+  return () => clearTimeout(timer);
 }
 
 function isAbort(e: unknown): boolean {
@@ -207,6 +261,11 @@ export class RunnerSimulator {
 
   private loadedTotal = 0;
   private loadingErrorTotal = 0;
+  private savedTotal = 0;
+  private savingErrorTotal = 0;
+  /** Aborted (and replaced) on every successful reload, so that the token reset schedule starts over. */
+  private configReloaded = new AbortController();
+  private readonly now: () => Date;
   private readonly errorsByLevel = new Map<string, number>(ERROR_LEVELS.map((l) => [l, 0]));
   private readonly labels = ['runner', 'runner_name', 'system_id'];
   private readonly feeds = new CounterVec(
@@ -234,10 +293,16 @@ export class RunnerSimulator {
     'Worker slots started and stopped.',
     ['operation'],
   );
+  private readonly failedJobs = new CounterVec(
+    'gitlab_runner_failed_jobs_total',
+    'Jobs that failed, by failure reason and execution mode.',
+    ['runner', 'runner_name', 'failure_reason', 'mode'],
+  );
 
   constructor(options: RunnerSimulatorOptions) {
     this.options = options;
     this.env = options.env ?? {};
+    this.now = options.now ?? (() => new Date());
   }
 
   /** Listens to what happens inside; returns the function that stops listening. */
@@ -320,10 +385,14 @@ export class RunnerSimulator {
       this.log('info', 'listen_address not defined, metrics & debug endpoints disabled');
     }
 
+    // Like `gitlab-runner verify` before `run`: the first job request comes after the verification.
+    await this.verifyRunners(this.config);
+
     this.status = 'running';
     this.processState = 'running';
     // Nothing in these loops should throw; if something does, die loudly rather than hang.
     this.feed().catch((e: unknown) => this.die(e as Error));
+    this.rotateTokens().catch((e: unknown) => this.die(e as Error));
     this.loopDone = this.loop().catch((e: unknown) => this.die(e as Error));
   }
 
@@ -462,6 +531,8 @@ export class RunnerSimulator {
       requests: runners.reduce((sum, r) => sum + r.requests, 0),
       configurationLoaded: this.loadedTotal,
       configurationLoadingErrors: this.loadingErrorTotal,
+      configurationSaved: this.savedTotal,
+      configurationSavingErrors: this.savingErrorTotal,
       metricsAddress: address ? { host: address.address, port: address.port } : null,
     };
   }
@@ -531,12 +602,13 @@ export class RunnerSimulator {
         'Times config.toml could not be loaded.',
         this.loadingErrorTotal,
       ),
-      counter('gitlab_runner_configuration_saved_total', 'Times config.toml was saved (never here).', 0),
+      counter('gitlab_runner_configuration_saved_total', 'Times config.toml was saved.', this.savedTotal),
       counter(
         'gitlab_runner_configuration_saving_error_total',
-        'Times config.toml could not be saved (never here).',
-        0,
+        'Times config.toml could not be saved.',
+        this.savingErrorTotal,
       ),
+      this.failedJobs.family(),
       {
         name: 'gitlab_runner_errors_total',
         help: 'Log lines at warning level or worse, by level.',
@@ -554,6 +626,7 @@ export class RunnerSimulator {
         labelNames: ['state'],
         samples: [{ labels: [this.processState], value: 1 }],
       },
+      ...(this.options.jobSource.metricFamilies?.() ?? []),
     ];
   }
 
@@ -600,7 +673,160 @@ export class RunnerSimulator {
     for (const warning of loaded.warnings) this.log('warning', warning);
     this.log('info', 'Configuration loaded');
     this.emit({ type: 'config-loaded', trigger, fromFile: loaded.fromFile });
+    // configReloaded: the token reset schedule is computed again from this config.
+    this.configReloaded.abort();
+    this.configReloaded = new AbortController();
+    // At start, start() awaits the verification itself; later ones run beside the loop.
+    if (!first) void this.verifyRunners(loaded);
     return { ok: true };
+  }
+
+  /** `gitlab-runner verify` for every runner with a token, all at once; failures are only logged. */
+  private async verifyRunners(config: LoadedConfig): Promise<void> {
+    const source = this.options.jobSource;
+    if (!source.verifyRunner || this.options.verifyOnLoad === false) return;
+    const verify = source.verifyRunner.bind(source);
+    await Promise.all(
+      config.runners
+        .filter((r) => r.token.trim() !== '')
+        .map(async (runner) => {
+          let result: VerifyResult;
+          try {
+            result = await verify(runner, this.systemId);
+          } catch (e) {
+            result = { status: 'failed', message: (e as Error).message };
+          }
+          const who = `runner=${runner.shortToken}`;
+          if (result.status === 'valid') this.log('info', `Verifying runner... is valid ${who}`);
+          else if (result.status === 'invalid') this.log('info', `Verifying runner... is not valid ${who}`);
+          else this.log('error', `Verifying runner... failed ${who}: ${result.message}`);
+          this.emit({ type: 'runner-verified', runner, result });
+        }),
+    );
+  }
+
+  /**
+   * `resetRunnerTokens`: wait for the token due first, reset it, save; start over after a reload. Ends when the
+   * simulator stops, or for good when the token due has FF_DISABLE_AUTOMATIC_TOKEN_ROTATION (as gitlab-runner's
+   * loop does after its warning).
+   */
+  private async rotateTokens(): Promise<void> {
+    const source = this.options.jobSource;
+    if (!source.resetToken) return;
+    let retryAt: number | undefined;
+    while (!this.interrupt.signal.aborted) {
+      const due = nextRunnerToReset(this.config.runners);
+      const at = due && retryAt !== undefined ? Math.max(due.at, retryAt) : due?.at;
+      const woke = await this.waitForReset(due && at !== undefined ? { ...due, at } : undefined);
+      if (woke !== 'due' || !due) {
+        retryAt = undefined;
+        continue;
+      }
+      const runner = due.runner;
+      if (runner.entry.feature_flags?.[DISABLE_ROTATION_FLAG] ?? featureFlagDefault(DISABLE_ROTATION_FLAG)) {
+        this.log(
+          'warning',
+          `Automatic token rotation is disabled for runner: ${runner.shortToken}-${this.systemId}. ` +
+            'Your token is about to expire',
+        );
+        return;
+      }
+      const rotated = await this.resetOneToken(runner);
+      retryAt = rotated ? undefined : this.now().getTime() + TOKEN_RESET_RETRY_MS;
+    }
+  }
+
+  /** Settles with 'due' at the reset time, 'reloaded' when the config was reloaded first, or 'stopped'. */
+  private waitForReset(
+    due: { runner: SimRunner; at: number } | undefined,
+  ): Promise<'due' | 'reloaded' | 'stopped'> {
+    const reloaded = this.configReloaded.signal;
+    const interrupt = this.interrupt.signal;
+    if (interrupt.aborted) return Promise.resolve('stopped');
+    return new Promise((resolve) => {
+      let cancel: (() => void) | undefined;
+      const settle = (result: 'due' | 'reloaded' | 'stopped'): void => {
+        reloaded.removeEventListener('abort', onReload);
+        interrupt.removeEventListener('abort', onStop);
+        cancel?.();
+        resolve(result);
+      };
+      const onReload = (): void => settle('reloaded');
+      const onStop = (): void => settle('stopped');
+      reloaded.addEventListener('abort', onReload, { once: true });
+      interrupt.addEventListener('abort', onStop, { once: true });
+      if (due) {
+        const at = new Date(due.at);
+        this.emit({ type: 'token-reset-scheduled', runner: due.runner, at });
+        cancel = (this.options.runAt ?? runAtTimer)(at, () => {
+          cancel = undefined;
+          settle('due');
+        });
+      }
+    });
+  }
+
+  /**
+   * `resetOneRunnerToken` for a due runner: load config.toml again (it becomes the running config, as
+   * `configfile.Load` makes it), reset the token of the first entry with that token, save. True when the token
+   * was reset.
+   */
+  private async resetOneToken(due: SimRunner): Promise<boolean> {
+    const source = this.options.jobSource;
+    let loaded: LoadedConfig;
+    try {
+      loaded = await loadConfigFile(this.options.configPath, this.env);
+    } catch (e) {
+      this.loadingErrorTotal++;
+      this.log('error', `Failed to load config (token reset): ${(e as Error).message}`);
+      return false;
+    }
+    this.loadedTotal++;
+    this.config = loaded;
+    const runner = loaded.runners.find((r) => r.token === due.token);
+    if (!runner || !source.resetToken) {
+      this.log(
+        'error',
+        `Failed to load config (token reset): resetting token for runner: ${due.shortToken}: not found`,
+      );
+      return false;
+    }
+    let result;
+    try {
+      result = await source.resetToken(runner, this.systemId);
+    } catch (e) {
+      result = { ok: false as const, message: (e as Error).message };
+    }
+    if (!result.ok) {
+      this.log(
+        'error',
+        `Resetting runner authentication token... failed runner=${runner.shortToken}: ${result.message}`,
+      );
+      this.emit({ type: 'token-reset-failed', runner, message: result.message });
+      return false;
+    }
+    this.log('info', `Resetting runner authentication token... succeeded runner=${runner.shortToken}`);
+    const model = withNewToken(loaded.model, runner.index, result.token, this.now().getTime());
+    let modTimeNs = loaded.modTimeNs;
+    let saved = false;
+    try {
+      await writeConfigFile(this.options.configPath, savedConfigText(model, this.env));
+      this.savedTotal++;
+      saved = true;
+      // SaveConfig sets ModTime to now. The file's own mtime can be a hair later than a millisecond clock, so
+      // take the later of the two: the simulator's own write must not look like an edit.
+      const mtime = (await fileModTimeNs(this.options.configPath)) ?? 0n;
+      const nowNs = BigInt(Date.now()) * 1_000_000n;
+      modTimeNs = mtime > nowNs ? mtime : nowNs;
+    } catch (e) {
+      this.savingErrorTotal++;
+      this.log('error', `Failed to save config: ${(e as Error).message}`);
+    }
+    // The new token is in use even when the save failed: gitlab-runner changed its in-memory config first.
+    this.config = configFromModel(model, this.env, true, modTimeNs);
+    const updated = this.config.runners[runner.index] ?? runner;
+    this.emit({ type: 'token-rotated', runner: updated, previousShortToken: runner.shortToken, saved });
+    return true;
   }
 
   /** `checkConfig`, on the timer: reload only when the file is newer than the loaded config. */
@@ -799,6 +1025,10 @@ export class RunnerSimulator {
       outcome = 'failed';
     }
     this.builds.removeBuild(build);
+    if (outcome === 'failed') {
+      this.log('warning', `Job failed: exit code 1 job=${job.id} runner=${runner.shortToken}`);
+      this.failedJobs.add([runner.shortToken, runner.name, SCRIPT_FAILURE, TRADITIONAL_MODE]);
+    }
     if (outcome !== 'success') {
       this.processingFailures.add(['job_failure', runner.shortToken, runner.name, this.systemId]);
     }
