@@ -570,8 +570,9 @@ async function runFleet(n: number, opts: Options, cleanup: Array<() => Promise<v
     profile = { patch: read(files.patch), rest: read(files.rest), push: p };
     log(`N=${n}: CPU profiles of one push written to ${files.patch} and ${files.rest}`);
   }
-  await api.call({ type: 'gc' });
+  const afterStats = (await api.call({ type: 'gc' }))!;
   const rssAfter = rssBytes(api.pid);
+  const memoryAfter = afterStats.memory;
 
   const agentLogs: LogCounts = { warn: 0, error: 0, byMessage: {}, first: [] };
   let disconnects = 0;
@@ -591,6 +592,7 @@ async function runFleet(n: number, opts: Options, cleanup: Array<() => Promise<v
     rssConnectPeak,
     idleMemory,
     rssAfter,
+    memoryAfter,
     warmup,
     pushes,
     instantPushes,

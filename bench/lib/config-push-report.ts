@@ -57,6 +57,8 @@ export interface FleetResult {
   /** process.memoryUsage() of the API, idle, after a full GC */
   idleMemory: NodeJS.MemoryUsage;
   rssAfter: number;
+  /** after the pushes and a full GC */
+  memoryAfter?: NodeJS.MemoryUsage;
   warmup: PushResult;
   pushes: PushResult[];
   instantPushes: PushResult[];
@@ -437,9 +439,9 @@ ${ok.flatMap((r) => allPushes(r).map((p) => pushRow(r, p))).join('\n')}
 
 The API process while the agents are connected and idle (after every hello and first status):
 
-| agents | connecting all | RSS, no agent | peak while connecting | RSS, N idle agents | added per agent since the row above | after a full GC: RSS / heap used / heap total / external | RSS after the pushes |
+| agents | connecting all | RSS, no agent | peak while connecting | RSS, N idle agents | added per agent since the row above | after a full GC: RSS / heap used / heap total / external | RSS after the pushes and a full GC |
 | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
-${ok.map((r, i) => `| ${n0(r.n)} | ${sec(r.connectMs)} | ${mib(r.rssBase)} | ${mib(r.rssConnectPeak)} | ${mib(r.rssIdle)} | ${i ? kib((r.rssIdle - ok[i - 1]!.rssIdle) / (r.n - ok[i - 1]!.n)) : '—'} | ${mib(r.rssIdleAfterGc)} / ${mib(r.idleMemory.heapUsed)} / ${mib(r.idleMemory.heapTotal)} / ${mib(r.idleMemory.external)} | ${mib(r.rssAfter)} |`).join('\n')}
+${ok.map((r, i) => `| ${n0(r.n)} | ${sec(r.connectMs)} | ${mib(r.rssBase)} | ${mib(r.rssConnectPeak)} | ${mib(r.rssIdle)} | ${i ? kib((r.rssIdle - ok[i - 1]!.rssIdle) / (r.n - ok[i - 1]!.n)) : '—'} | ${mib(r.rssIdleAfterGc)} / ${mib(r.idleMemory.heapUsed)} / ${mib(r.idleMemory.heapTotal)} / ${mib(r.idleMemory.external)} | ${mib(r.rssAfter)}${r.memoryAfter ? ` (heap ${mib(r.memoryAfter.heapUsed)} used of ${mib(r.memoryAfter.heapTotal)})` : ''} |`).join('\n')}
 ${
   run.loader
     ? `
