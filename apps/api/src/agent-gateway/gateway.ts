@@ -63,11 +63,12 @@ export default fp(
 
     const reconcileSlice = async (slice: string[]) => {
       const desired = await opts.revisions.desired(slice);
+      const frames = new Map<string, Buffer>();
       for (const id of slice) {
         const s = sessions.get(id);
         if (s)
           void s
-            .reconcile(desired.get(id) ?? null)
+            .reconcile(desired.get(id) ?? null, frames)
             .catch((err: unknown) => s.log.error({ err }, 'reconcile failed'));
       }
     };

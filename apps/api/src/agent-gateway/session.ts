@@ -105,6 +105,11 @@ export class AgentSession {
     if (this.socket.readyState === this.socket.OPEN) this.socket.send(encodeMessage(message));
   }
 
+  /** Sends an already encoded frame as text (one rollout's identical frames are encoded once). */
+  private sendEncoded(frame: Buffer): void {
+    if (this.socket.readyState === this.socket.OPEN) this.socket.send(frame, { binary: false });
+  }
+
   close(code: number, reason: string): void {
     if (this.closed) return;
     this.deps.log.info({ code, reason }, 'closing agent connection');
@@ -116,9 +121,10 @@ export class AgentSession {
 
   /**
    * Sends the desired revision if the agent does not run it yet. Safe to call any time, any number of times;
-   * `known` is the desired revision when the caller already read it (a batch reconcile).
+   * `known` is the desired revision when the caller already read it (a batch reconcile), and `frames` the
+   * apply frames that batch already encoded, by revision and hash.
    */
-  async reconcile(known?: DesiredRevision | null): Promise<void> {
+  async reconcile(known?: DesiredRevision | null, frames?: Map<string, Buffer>): Promise<void> {
     if (!this.hello || this.closed) return;
     const desired =
       known === undefined ? (await this.deps.revisions.desired([this.machineId])).get(this.machineId) : known;
@@ -136,7 +142,19 @@ export class AgentSession {
     }
     if (this.sentRevision === desired.revision) return;
     this.sentRevision = desired.revision;
-    this.send({ type: 'apply', revision: desired.revision, sha256: desired.sha256, config: desired.config });
+    const key = `${desired.revision}:${desired.sha256}`;
+    let frame = frames?.get(key);
+    if (!frame) {
+      const apply = {
+        type: 'apply',
+        revision: desired.revision,
+        sha256: desired.sha256,
+        config: desired.config,
+      };
+      frame = Buffer.from(encodeMessage(apply as ServerMessage));
+      frames?.set(key, frame);
+    }
+    this.sendEncoded(frame);
     this.deps.log.info({ revision: desired.revision }, 'sent revision');
   }
 
