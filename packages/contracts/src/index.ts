@@ -6,6 +6,7 @@ export * from './agents.js';
 export * from './common.js';
 export * from './gitlab-instances.js';
 export * from './health.js';
+export * from './jobs.js';
 export * from './live.js';
 export * from './machines.js';
 export * from './revisions.js';

@@ -5,6 +5,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import enrollmentRoutes from './enrollment/enrollment.routes.js';
 import gitlabInstancesRoutes from './gitlab-instances/gitlab-instances.routes.js';
+import jobsRoutes from './jobs/jobs.routes.js';
 import limitsRoutes from './limits/limits.routes.js';
 import machinesRoutes from './machines/machines.routes.js';
 import revisionsRoutes from './revisions/revisions.routes.js';
@@ -14,6 +15,7 @@ import tagsRoutes from './tags/tags.routes.js';
 export const apiModules: FastifyPluginAsync[] = [
   enrollmentRoutes,
   gitlabInstancesRoutes,
+  jobsRoutes,
   machinesRoutes,
   revisionsRoutes,
   limitsRoutes,

@@ -87,6 +87,15 @@ describe('stuckReason', () => {
   });
 });
 
+describe('GitLab instances', () => {
+  it('never matches a runner of another GitLab', () => {
+    expect(stuckReason(job({ gitlabInstanceId: 'a' }), [runner({ gitlabInstanceId: 'b' })])).toBe(
+      'no_runner_with_tags',
+    );
+    expect(stuckReason(job({ gitlabInstanceId: 'a' }), [runner({ gitlabInstanceId: 'a' })])).toBeNull();
+  });
+});
+
 describe('eligibleRunners', () => {
   it('lists the runners that could take the job whatever their load', () => {
     const runners = [

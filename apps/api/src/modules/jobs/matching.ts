@@ -7,6 +7,8 @@
  */
 
 export interface JobForMatching {
+  /** the GitLab the job belongs to: only that GitLab's runners can take it */
+  gitlabInstanceId?: string;
   tags: readonly string[];
   refProtected: boolean;
   projectId: number;
@@ -14,6 +16,7 @@ export interface JobForMatching {
 
 export interface RunnerForMatching {
   id: string;
+  gitlabInstanceId?: string;
   tags: readonly string[];
   runUntagged: boolean;
   paused: boolean;
@@ -57,8 +60,12 @@ export function tagsMatch(job: JobForMatching, runner: RunnerForMatching): boole
   return job.tags.every((t) => has.has(t));
 }
 
-/** A runner's type reaches the job's project (group membership is not known here: group runners count). */
+/**
+ * The runner belongs to the job's GitLab and its type reaches the job's project (group membership is not known
+ * here: group runners count).
+ */
 function reaches(job: JobForMatching, runner: RunnerForMatching): boolean {
+  if (job.gitlabInstanceId !== undefined && runner.gitlabInstanceId !== job.gitlabInstanceId) return false;
   return runner.runnerType !== 'project_type' || runner.projectId === job.projectId;
 }
 

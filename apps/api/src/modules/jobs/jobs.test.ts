@@ -1,0 +1,171 @@
+/**
+ * Job queues and stuck reasons through the REST API on a real database: snapshots stored as the GitLab sync
+ * stores them, runners with hosts online, paused, protected-only or full, and each reason shown where it applies.
+ */
+import type { Job, TagSetQueueList } from '@paddock/contracts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildApp, type App } from '../../app.js';
+import { factories } from '../../../test/support/factories.js';
+import { testEnv, useTestApp } from '../../../test/support/test-db.js';
+import { jobsRepository, type GitlabJobInput } from './jobs.repository.js';
+
+const ctx = useTestApp();
+let app: App;
+let instanceId: string;
+
+const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000);
+let nextJobId = 500;
+const gitlabJob = (over: Partial<GitlabJobInput>): GitlabJobInput => ({
+  gitlabJobId: nextJobId++,
+  projectId: 42,
+  projectPath: 'platform/api',
+  pipelineId: 9,
+  gitlabRunnerId: null,
+  name: 'test',
+  stage: 'test',
+  ref: 'feature/x',
+  refProtected: false,
+  status: 'pending',
+  tags: ['docker'],
+  failureReason: null,
+  webUrl: null,
+  queuedAt: minutesAgo(5),
+  startedAt: null,
+  finishedAt: null,
+  createdAt: minutesAgo(6),
+  ...over,
+});
+
+beforeAll(async () => {
+  app = await buildApp({ env: testEnv(), db: ctx.db, secrets: ctx.secrets, logger: false });
+  const f = factories(ctx.db, ctx.secrets);
+  const gl = await f.gitlabInstance({ url: 'https://gitlab.jobs.example.com' });
+  instanceId = gl.id;
+  const online = await f.machine({ hostname: 'online-1', connectionState: 'online' });
+  const offline = await f.machine({ hostname: 'offline-1', connectionState: 'offline' });
+  // docker: one host online with room for 2 jobs.
+  const docker = await f.runner(gl.id, { tags: ['docker'], gitlabRunnerId: 1 });
+  await f.assign(docker.id, online.id, { effectiveLimit: 2 });
+  // gpu: only on a host that is offline.
+  const gpu = await f.runner(gl.id, { tags: ['gpu'], gitlabRunnerId: 2 });
+  await f.assign(gpu.id, offline.id, { effectiveLimit: 1 });
+  // arm: online but paused.
+  const arm = await f.runner(gl.id, { tags: ['arm'], paused: true, gitlabRunnerId: 3 });
+  await f.assign(arm.id, online.id, { effectiveLimit: 1 });
+  // deploy: protected refs only.
+  const deploy = await f.runner(gl.id, { tags: ['deploy'], accessLevel: 'ref_protected', gitlabRunnerId: 4 });
+  await f.assign(deploy.id, online.id, { effectiveLimit: 1 });
+  // small: room for one job, and it is running one.
+  const small = await f.runner(gl.id, { tags: ['small'], gitlabRunnerId: 5 });
+  await f.assign(small.id, online.id, { effectiveLimit: 1 });
+
+  const repo = jobsRepository(ctx.db.prisma);
+  const written = await repo.upsertSnapshots(gl.id, [
+    gitlabJob({ tags: ['docker'], queuedAt: minutesAgo(2) }),
+    gitlabJob({
+      tags: ['docker'],
+      status: 'running',
+      gitlabRunnerId: 1,
+      startedAt: minutesAgo(1),
+      queuedAt: minutesAgo(3),
+    }),
+    gitlabJob({ tags: ['gpu'], queuedAt: minutesAgo(30) }),
+    gitlabJob({ tags: ['arm'] }),
+    gitlabJob({ tags: ['deploy'], ref: 'feature/y' }),
+    gitlabJob({ tags: ['deploy'], ref: 'main', refProtected: true }),
+    gitlabJob({ tags: ['small'], status: 'running', gitlabRunnerId: 5, startedAt: minutesAgo(1) }),
+    gitlabJob({ tags: ['small'] }),
+    // Finished long ago: neither in queues nor in percentiles.
+    gitlabJob({ tags: ['docker'], status: 'success', startedAt: minutesAgo(600), queuedAt: minutesAgo(601) }),
+  ]);
+  expect(written).toBe(9);
+});
+
+async function pending(query = ''): Promise<Job[]> {
+  const res = await app.inject({ method: 'GET', url: `/api/v1/jobs?status=pending${query}` });
+  expect(res.statusCode).toBe(200);
+  return res.json<{ items: Job[] }>().items;
+}
+
+describe('jobs', () => {
+  it('flags each stuck pending job with its reason, and leaves startable ones alone', async () => {
+    const byTags = new Map((await pending()).map((j) => [`${j.tagSetKey}@${j.ref}`, j]));
+    expect(byTags.get('docker@feature/x')!.stuckReason).toBeNull();
+    expect(byTags.get('gpu@feature/x')!.stuckReason).toBe('no_runner_with_tags');
+    expect(byTags.get('arm@feature/x')!.stuckReason).toBe('all_matching_paused');
+    expect(byTags.get('deploy@feature/y')!.stuckReason).toBe('protected_runners_only');
+    expect(byTags.get('deploy@main')!.stuckReason).toBeNull();
+    expect(byTags.get('small@feature/x')!.stuckReason).toBe('all_matching_at_capacity');
+    expect(byTags.get('gpu@feature/x')!.stuckText).toBe('No online runner has these tags.');
+  });
+
+  it('filters by tag set and by stuck, oldest first', async () => {
+    expect((await pending('&stuck=true')).map((j) => j.tagSetKey)).toEqual(['gpu', 'arm', 'deploy', 'small']);
+    expect((await pending('&tagSet=docker')).map((j) => j.status)).toEqual(['pending']);
+    const running = await app.inject({ method: 'GET', url: '/api/v1/jobs?status=running' });
+    expect(running.json<{ items: Job[] }>().items.map((j) => [j.tagSetKey, j.waitSeconds])).toEqual([
+      ['small', 240],
+      ['docker', 120],
+    ]);
+  });
+
+  it('groups queues by tag set with waits and stuck counts, longest wait first', async () => {
+    const res = await app.inject({ method: 'GET', url: '/api/v1/jobs/queues' });
+    expect(res.statusCode).toBe(200);
+    const body = res.json<TagSetQueueList>();
+    expect(body.updatedAt).not.toBeNull();
+    expect(body.items[0]).toMatchObject({ tagSetKey: 'gpu', pending: 1, stuck: { no_runner_with_tags: 1 } });
+    expect(body.items[0]!.oldestWaitSeconds).toBeGreaterThanOrEqual(30 * 60 - 5);
+    const docker = body.items.find((q) => q.tagSetKey === 'docker')!;
+    expect(docker).toMatchObject({ pending: 1, running: 1, stuck: {} });
+    // Waits: 120 s (pending so far) and 120 s (the running job waited 2 minutes).
+    expect(docker.waitP50Seconds).toBeGreaterThanOrEqual(119);
+  });
+
+  it('rejects bad filters with the field named', async () => {
+    const res = await app.inject({ method: 'GET', url: '/api/v1/jobs?status=done' });
+    expect(res.statusCode).toBe(400);
+    expect(JSON.stringify(res.json())).toContain('status');
+  });
+
+  it('updates a snapshot in place when GitLab reports the job again', async () => {
+    const repo = jobsRepository(ctx.db.prisma);
+    const job = gitlabJob({ tags: ['docker'] });
+    await repo.upsertSnapshots(instanceId, [job]);
+    await repo.upsertSnapshots(instanceId, [
+      { ...job, status: 'running', gitlabRunnerId: 1, startedAt: new Date() },
+    ]);
+    const rows = await ctx.db.prisma.jobSnapshot.findMany({
+      where: { gitlabJobId: BigInt(job.gitlabJobId) },
+    });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.status).toBe('running');
+    expect(rows[0]!.runnerId).not.toBeNull();
+  });
+});
+
+describe('watched scopes', () => {
+  it('adds, lists and removes projects and groups, refusing duplicates and unknown instances', async () => {
+    const url = `/api/v1/gitlab-instances/${instanceId}/watched-scopes`;
+    const created = await app.inject({ method: 'POST', url, payload: { kind: 'project', gitlabId: 42 } });
+    expect(created.statusCode).toBe(201);
+    const again = await app.inject({ method: 'POST', url, payload: { kind: 'project', gitlabId: 42 } });
+    expect(again.statusCode).toBe(409);
+    expect(again.json().errors[0].path).toBe('body.gitlabId');
+    await app.inject({ method: 'POST', url, payload: { kind: 'group', gitlabId: 7, fullPath: 'platform' } });
+    const list = await app.inject({ method: 'GET', url });
+    expect(list.json().items.map((s: { kind: string }) => s.kind)).toEqual(['project', 'group']);
+
+    const bad = await app.inject({ method: 'POST', url, payload: { kind: 'user', gitlabId: 0 } });
+    expect(bad.statusCode).toBe(400);
+    const missing = await app.inject({
+      method: 'GET',
+      url: '/api/v1/gitlab-instances/0190f1a2-0000-7000-8000-000000000099/watched-scopes',
+    });
+    expect(missing.statusCode).toBe(404);
+
+    const removed = await app.inject({ method: 'DELETE', url: `${url}/${created.json().id}` });
+    expect(removed.statusCode).toBe(204);
+    expect((await app.inject({ method: 'GET', url })).json().items).toHaveLength(1);
+  });
+});
