@@ -6,6 +6,7 @@ const NAV_ITEMS = [
   { to: '/', label: 'Overview', exact: true },
   { to: '/machines', label: 'Machines', exact: false },
   { to: '/runners', label: 'Runners', exact: false },
+  { to: '/jobs', label: 'Jobs', exact: false },
   { to: '/gitlab', label: 'GitLab', exact: false },
 ] as const;
 

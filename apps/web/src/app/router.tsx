@@ -61,6 +61,12 @@ const runnerRoute = createRoute({
   ),
 });
 
+const jobsRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: 'jobs',
+  component: lazyRouteComponent(() => import('../features/jobs/components/jobs-page'), 'JobsPage'),
+});
+
 const gitlabRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: 'gitlab',
@@ -73,6 +79,7 @@ export const routeTree = rootRoute.addChildren([
   machineRoute,
   runnersRoute,
   runnerRoute,
+  jobsRoute,
   gitlabRoute,
 ]);
 

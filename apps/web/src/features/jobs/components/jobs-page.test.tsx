@@ -1,0 +1,106 @@
+import { screen, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+import type { Job, TagSetQueue } from '@paddock/contracts';
+import { json, renderApp, stubFetch } from '../../../lib/testing';
+import { formatWait } from './jobs-page';
+
+const queue = (over: Partial<TagSetQueue>): TagSetQueue => ({
+  tagSetKey: 'docker',
+  tags: ['docker'],
+  pending: 0,
+  running: 0,
+  oldestWaitSeconds: null,
+  waitP50Seconds: null,
+  waitP95Seconds: null,
+  stuck: {},
+  ...over,
+});
+
+const stuckJob: Job = {
+  id: '0190f1a2-0000-7000-8000-00000000c001',
+  gitlabInstanceId: '0190f1a2-0000-7000-8000-00000000aaaa',
+  gitlabJobId: 9001,
+  projectId: 42,
+  projectPath: 'platform/api',
+  pipelineId: 7,
+  name: 'train-model',
+  stage: 'test',
+  ref: 'main',
+  refProtected: true,
+  status: 'pending',
+  tags: ['gpu'],
+  tagSetKey: 'gpu',
+  webUrl: 'https://gitlab.example.com/platform/api/-/jobs/9001',
+  queuedAt: '2026-11-23T11:00:00.000Z',
+  startedAt: null,
+  runnerId: null,
+  waitSeconds: 1860,
+  stuckReason: 'no_runner_with_tags',
+  stuckText: 'No online runner has these tags.',
+};
+
+describe('JobsPage', () => {
+  it('shows queues by tag set with waits and stuck counts in words, and each stuck job with its reason', async () => {
+    stubFetch(({ url }) => {
+      if (url.pathname === '/api/v1/jobs/queues')
+        return json({
+          items: [
+            queue({
+              tagSetKey: 'gpu',
+              tags: ['gpu'],
+              pending: 1,
+              oldestWaitSeconds: 1860,
+              stuck: { no_runner_with_tags: 1 },
+            }),
+            queue({
+              tagSetKey: '',
+              tags: [],
+              pending: 2,
+              running: 3,
+              oldestWaitSeconds: 45,
+              waitP50Seconds: 12,
+              waitP95Seconds: 40,
+            }),
+          ],
+          updatedAt: new Date().toISOString(),
+        });
+      if (url.pathname === '/api/v1/jobs' && url.searchParams.get('stuck') === 'true')
+        return json({ items: [stuckJob] });
+      return undefined;
+    });
+    renderApp('/jobs');
+
+    const queues = await screen.findByRole('region', { name: 'Job queues by tag set' });
+    const rows = within(queues).getAllByRole('row').slice(1);
+    expect(rows.map((r) => r.textContent)).toEqual([
+      'gpu1031 min——⚠ 1 stuck: no online runner has these tags',
+      'untagged2345 s12 s40 snone',
+    ]);
+    const stuck = await screen.findByRole('region', { name: 'Stuck pending jobs' });
+    expect(within(stuck).getByRole('link', { name: 'train-model' }).getAttribute('href')).toBe(
+      stuckJob.webUrl,
+    );
+    expect(within(stuck).getByText('No online runner has these tags.')).toBeTruthy();
+    expect(within(stuck).getByText('(protected)')).toBeTruthy();
+  });
+
+  it('says how jobs come to appear when nothing is queued', async () => {
+    stubFetch(({ url }) => {
+      if (url.pathname === '/api/v1/jobs/queues') return json({ items: [], updatedAt: null });
+      if (url.pathname === '/api/v1/jobs') return json({ items: [] });
+      return undefined;
+    });
+    renderApp('/jobs');
+    expect(await screen.findByRole('heading', { name: 'No jobs waiting or running' })).toBeTruthy();
+    expect(await screen.findByText(/No pending job is stuck/)).toBeTruthy();
+  });
+});
+
+describe('formatWait', () => {
+  it('reads at a glance', () => {
+    expect(formatWait(null)).toBe('—');
+    expect(formatWait(59)).toBe('59 s');
+    expect(formatWait(600)).toBe('10 min');
+    expect(formatWait(3 * 3600 + 5 * 60)).toBe('3 h 05 min');
+  });
+});

@@ -1,0 +1,194 @@
+import type { Job, StuckReason, TagSetQueue } from '@paddock/contracts';
+import { ChipList } from '../../../components/ui/chip';
+import { EmptyState } from '../../../components/ui/empty-state';
+import { ErrorState } from '../../../components/ui/error-state';
+import { LoadingState } from '../../../components/ui/loading-state';
+import { PageHeader } from '../../../components/ui/page-header';
+import { RelativeTime } from '../../../components/ui/relative-time';
+import { TableWrap } from '../../../components/ui/table-wrap';
+import { useDocumentTitle } from '../../../lib/use-document-title';
+import { useJobList, useQueues } from '../api/get-queues';
+
+export const STUCK_LABELS: Record<StuckReason, string> = {
+  no_runner_with_tags: 'no online runner has these tags',
+  all_matching_paused: 'every matching runner is paused',
+  protected_runners_only: 'only protected-ref runners match',
+  all_matching_at_capacity: 'every matching runner is full',
+};
+
+/** "45 s", "12 min", "3 h 05 min": waits at a glance. */
+export function formatWait(seconds: number | null): string {
+  if (seconds === null) return '—';
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min`;
+  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
+}
+
+const tagsOf = (q: { tags: string[] }) => q.tags;
+
+export function JobsPage() {
+  useDocumentTitle('Jobs');
+  const queues = useQueues();
+  const stuck = useJobList({ status: 'pending', stuck: true });
+
+  return (
+    <div className="page">
+      <PageHeader
+        title="Jobs"
+        description="Pending and running jobs of the watched GitLab projects and groups, by tag set."
+      />
+      <section aria-labelledby="queues-heading">
+        <h2 id="queues-heading">Queues</h2>
+        {queues.isPending ? (
+          <LoadingState label="Loading queues…" />
+        ) : queues.isError ? (
+          <ErrorState
+            title="Could not load the queues"
+            error={queues.error}
+            onRetry={() => void queues.refetch()}
+            retrying={queues.isFetching}
+          />
+        ) : queues.data.items.length === 0 ? (
+          <EmptyState title="No jobs waiting or running">
+            <p>
+              Jobs appear here once a GitLab project or group is watched (GitLab page) and it has pending or
+              running jobs.
+            </p>
+          </EmptyState>
+        ) : (
+          <>
+            <QueuesTable queues={queues.data.items} />
+            {queues.data.updatedAt ? (
+              <p className="muted">
+                Read from GitLab <RelativeTime value={queues.data.updatedAt} />.
+              </p>
+            ) : null}
+          </>
+        )}
+      </section>
+      <section aria-labelledby="stuck-heading">
+        <h2 id="stuck-heading">Stuck jobs</h2>
+        {stuck.isPending ? (
+          <LoadingState label="Loading stuck jobs…" />
+        ) : stuck.isError ? (
+          <ErrorState
+            title="Could not load stuck jobs"
+            error={stuck.error}
+            onRetry={() => void stuck.refetch()}
+            retrying={stuck.isFetching}
+          />
+        ) : stuck.data.items.length === 0 ? (
+          <p className="muted">No pending job is stuck: every one has a runner that can take it.</p>
+        ) : (
+          <StuckJobsTable jobs={stuck.data.items} />
+        )}
+      </section>
+    </div>
+  );
+}
+
+function QueuesTable({ queues }: { queues: TagSetQueue[] }) {
+  return (
+    <TableWrap label="Job queues by tag set">
+      <table className="table">
+        <thead>
+          <tr>
+            <th scope="col">Tags</th>
+            <th scope="col" className="cell-number">
+              Pending
+            </th>
+            <th scope="col" className="cell-number">
+              Running
+            </th>
+            <th scope="col" className="cell-number">
+              Oldest wait
+            </th>
+            <th scope="col" className="cell-number">
+              Wait p50
+            </th>
+            <th scope="col" className="cell-number">
+              Wait p95
+            </th>
+            <th scope="col">Stuck</th>
+          </tr>
+        </thead>
+        <tbody>
+          {queues.map((q) => (
+            <tr key={q.tagSetKey}>
+              <th scope="row">
+                <ChipList items={tagsOf(q)} empty="untagged" />
+              </th>
+              <td className="cell-number">{q.pending}</td>
+              <td className="cell-number">{q.running}</td>
+              <td className="cell-number">{formatWait(q.oldestWaitSeconds)}</td>
+              <td className="cell-number">{formatWait(q.waitP50Seconds)}</td>
+              <td className="cell-number">{formatWait(q.waitP95Seconds)}</td>
+              <td>
+                <StuckSummary stuck={q.stuck} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </TableWrap>
+  );
+}
+
+function StuckSummary({ stuck }: { stuck: TagSetQueue['stuck'] }) {
+  const entries = Object.entries(stuck) as Array<[StuckReason, number]>;
+  if (entries.length === 0) return <span className="muted">none</span>;
+  return (
+    <ul className="plain-list">
+      {entries.map(([reason, count]) => (
+        <li key={reason}>
+          <span className="stuck-text">
+            <span aria-hidden="true">⚠ </span>
+            {count} stuck: {STUCK_LABELS[reason]}
+          </span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function StuckJobsTable({ jobs }: { jobs: Job[] }) {
+  return (
+    <TableWrap label="Stuck pending jobs">
+      <table className="table">
+        <thead>
+          <tr>
+            <th scope="col">Job</th>
+            <th scope="col">Project</th>
+            <th scope="col">Tags</th>
+            <th scope="col">Ref</th>
+            <th scope="col" className="cell-number">
+              Waiting
+            </th>
+            <th scope="col">Why it waits</th>
+          </tr>
+        </thead>
+        <tbody>
+          {jobs.map((j) => (
+            <tr key={j.id}>
+              <th scope="row">
+                {j.webUrl ? <a href={j.webUrl}>{j.name}</a> : j.name}{' '}
+                <span className="muted">#{j.gitlabJobId}</span>
+              </th>
+              <td>{j.projectPath ?? j.projectId}</td>
+              <td>
+                <ChipList items={j.tags} empty="untagged" />
+              </td>
+              <td>
+                {j.ref ?? '—'}
+                {j.refProtected ? <span className="muted"> (protected)</span> : null}
+              </td>
+              <td className="cell-number">{formatWait(j.waitSeconds)}</td>
+              <td>{j.stuckText}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </TableWrap>
+  );
+}
