@@ -21,6 +21,7 @@ import type { Database } from './db/client.js';
 import liveHub from './live/live-hub.js';
 import { DEFAULT_MIGRATIONS_DIR } from './db/migrations.js';
 import type { Env } from './env.js';
+import type { GitlabConnectionCheck } from './gitlab/connection-check.js';
 import { createLocalEventBus, type EventBus } from './lib/event-bus.js';
 import type { SecretBox } from './lib/secrets.js';
 import { apiModules } from './modules/index.js';
@@ -31,6 +32,7 @@ import healthRoutes from './modules/health/health.routes.js';
 import dbPlugin from './plugins/db.js';
 import downloadsPlugin from './plugins/downloads.js';
 import errorsPlugin from './plugins/errors.js';
+import gitlabPlugin from './plugins/gitlab.js';
 import openapiPlugin from './plugins/openapi.js';
 import revisionsPlugin from './plugins/revisions.js';
 import webPlugin from './plugins/web.js';
@@ -50,6 +52,8 @@ export interface AppDeps {
   revisions?: RevisionSource;
   /** config.toml renderer; defaults to packages/runner-config */
   render?: ConfigRenderer;
+  /** checks a GitLab URL and access token before they are stored; defaults to asking that GitLab */
+  checkGitlabConnection?: GitlabConnectionCheck;
   /** pino options, a logger instance, or false for silence (tests) */
   logger?: LoggerOptions | FastifyBaseLogger | false;
 }
@@ -104,9 +108,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
 
   await app.register(errorsPlugin);
-  await app.register(dbPlugin, { db: deps.db, secrets: deps.secrets, env });
-  await app.register(openapiPlugin, { version: VERSION });
   const events = deps.events ?? createLocalEventBus(app.log);
+  await app.register(dbPlugin, { db: deps.db, secrets: deps.secrets, env, events });
+  await app.register(openapiPlugin, { version: VERSION });
+  await app.register(gitlabPlugin, {
+    ...(deps.checkGitlabConnection && { checkConnection: deps.checkGitlabConnection }),
+  });
   await app.register(revisionsPlugin, { events, render: deps.render ?? renderConfigToml });
   await app.register(healthRoutes, { migrationsDir: env.PADDOCK_MIGRATIONS_DIR ?? DEFAULT_MIGRATIONS_DIR });
   await app.register(

@@ -61,6 +61,12 @@ export const EnvSchema = z
     PADDOCK_TRUST_PROXY: z.string().default('false'),
     /** how often agents are pinged; a machine silent for three intervals is offline */
     PADDOCK_AGENT_HEARTBEAT_MS: z.coerce.number().int().min(1000).max(300_000).default(15_000),
+    /** requests to one GitLab that may be in flight at once */
+    PADDOCK_GITLAB_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(8),
+    /** how long one request to GitLab may take before GitLab counts as unreachable */
+    PADDOCK_GITLAB_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
+    /** how often a request GitLab answered 429 is retried, after its Retry-After */
+    PADDOCK_GITLAB_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
     /** loopback port of the embedded database (0 = any free port) */
     PADDOCK_EMBEDDED_DB_PORT: Port.default(0),
   })

@@ -5,6 +5,7 @@
 import { existsSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { GitlabSimulator } from '@paddock/gitlab-sim';
 import { afterAll, describe, expect, it } from 'vitest';
 import { applyMigrations } from '../src/db/migrations.js';
 import { runServerToExit, startServer, type ServerProcess } from './support/server-process.js';
@@ -22,6 +23,10 @@ const KEY = Buffer.alloc(32, 3).toString('base64');
 describe('embedded database', () => {
   it('starts, migrates, keeps data across restarts and shuts down cleanly', async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'paddock-embedded-'));
+    // Connecting a GitLab asks it first, so a real (simulated) one answers.
+    const gitlab = new GitlabSimulator({ adminToken: 'glpat-KeepThis12345' });
+    const gitlabUrl = await gitlab.listen();
+    cleanups.push(() => gitlab.close());
     const first = await startServer({ PADDOCK_DATA_DIR: dataDir });
     running.push(first);
     expect(first.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -31,7 +36,7 @@ describe('embedded database', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
         name: 'Kept',
-        url: 'https://kept.example.com',
+        url: gitlabUrl,
         accessToken: 'glpat-KeepThis12345',
       }),
     });
@@ -68,7 +73,9 @@ describe('PADDOCK_MIGRATE=off', () => {
     };
     const refused = await runServerToExit(env);
     expect(refused.code).toBe(1);
-    expect(refused.output).toMatch(/schema is not current \(\d+ pending migration\(s\).*PADDOCK_MIGRATE=off/s);
+    expect(refused.output).toMatch(
+      /schema is not current \(\d+ pending migration\(s\).*PADDOCK_MIGRATE=off/s,
+    );
 
     await applyMigrations({ connectionString: db.url });
     const server = await startServer(env);

@@ -4,6 +4,9 @@ import {
   Labels,
   ListMachinesQuery,
   ListRunnersQuery,
+  LiveClientMessage,
+  LiveServerMessage,
+  RegisterRunnerBody,
   UpdateGitlabInstanceBody,
 } from './index.js';
 
@@ -57,5 +60,61 @@ describe('contracts', () => {
     expect(
       Labels.safeParse(Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`k${i}`, '']))).success,
     ).toBe(false);
+  });
+});
+
+describe('runner registration', () => {
+  const ID = '01a20792-d6bb-742f-afc2-ba3f6c8b6cc1';
+  const minimal = {
+    gitlabInstanceId: ID,
+    runnerType: 'instance_type',
+    tags: ['docker'],
+    executor: { name: 'docker', settings: { docker: { image: 'alpine' } } },
+    machines: { ids: [ID] },
+  };
+  const issues = (input: unknown) =>
+    (RegisterRunnerBody.safeParse(input).error?.issues ?? []).map((i) => i.path.join('.'));
+
+  it('fills in defaults', () => {
+    expect(RegisterRunnerBody.parse(minimal)).toMatchObject({
+      description: '',
+      runUntagged: false,
+      locked: false,
+      paused: false,
+      accessLevel: 'not_protected',
+      maximumTimeout: null,
+      limits: { limitMode: 'per_machine', limit: null, requestConcurrency: null },
+    });
+    expect(
+      RegisterRunnerBody.parse({ ...minimal, executor: { name: 'kubernetes' } }).executor.settings,
+    ).toEqual({ kubernetes: {} });
+  });
+
+  it('checks the owner, the executor, the limits and the targets', () => {
+    expect(issues({ ...minimal, runnerType: 'project_type' })).toEqual(['projectId']);
+    expect(issues({ ...minimal, groupId: 4 })).toEqual(['groupId']);
+    expect(issues({ ...minimal, tags: [] })).toEqual(['runUntagged']);
+    expect(
+      issues({ ...minimal, executor: { name: 'docker', settings: { docker: { image: ' ' } } } }),
+    ).toEqual(['executor.settings.docker.image']);
+    expect(issues({ ...minimal, executor: { name: 'ssh' } })).toEqual(['executor.name']);
+    expect(issues({ ...minimal, limits: { limitMode: 'fleet_budget' } })).toEqual(['limits.limit']);
+    expect(issues({ ...minimal, maximumTimeout: 300 })).toEqual(['maximumTimeout']);
+    expect(issues({ ...minimal, machines: {} })).toEqual(['machines']);
+    expect(issues({ ...minimal, machines: { ids: [ID], labels: ['pool=a'] } })).toEqual(['machines']);
+    expect(issues({ ...minimal, machines: { labels: ['Bad Label'] } })).toEqual(['machines.labels.0']);
+  });
+
+  it('has a live topic and message for its progress', () => {
+    expect(LiveClientMessage.safeParse({ type: 'subscribe', topic: `registration:${ID}` }).success).toBe(
+      true,
+    );
+    expect(LiveClientMessage.safeParse({ type: 'subscribe', topic: 'registration:42' }).success).toBe(false);
+    expect(
+      LiveServerMessage.safeParse({
+        type: 'registration',
+        registration: { registrationId: ID, step: 'gitlab', state: 'failed', detail: 'GitLab refused' },
+      }).success,
+    ).toBe(true);
   });
 });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Id } from './common.js';
 import { Machine } from './machines.js';
 import { RolloutStatus } from './revisions.js';
+import { RegistrationProgress } from './runners.js';
 
 /**
  * The browser's live socket, `GET /live` (websocket). The client subscribes to topics; the server pushes the
@@ -9,11 +10,13 @@ import { RolloutStatus } from './revisions.js';
  * - `machines`: every machine's state changes (connection, revision applied/failed, drift, drain)
  * - `machine:<id>`: one machine's
  * - `rollout:<id>`: one rollout, machine by machine, until every machine has applied or failed
+ * - `registration:<id>`: the steps of one runner registration (`POST /api/v1/runners` with that registrationId)
  */
 export const LiveTopic = z.union([
   z.literal('machines'),
   z.templateLiteral(['machine:', Id]),
   z.templateLiteral(['rollout:', Id]),
+  z.templateLiteral(['registration:', Id]),
 ]);
 export type LiveTopic = z.infer<typeof LiveTopic>;
 
@@ -28,6 +31,7 @@ export const LiveServerMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('subscribed'), topic: LiveTopic }),
   z.object({ type: z.literal('machine'), machine: Machine }),
   z.object({ type: z.literal('rollout'), rollout: RolloutStatus }),
+  z.object({ type: z.literal('registration'), registration: RegistrationProgress }),
   z.object({ type: z.literal('error'), message: z.string() }),
 ]);
 export type LiveServerMessage = z.infer<typeof LiveServerMessage>;

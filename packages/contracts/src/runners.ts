@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { Id, ListParam, Page, PageQuery, Timestamp } from './common.js';
+import { LabelSelector } from './machines.js';
+import { Rollout } from './revisions.js';
 
 export const RUNNER_TYPES = ['instance_type', 'group_type', 'project_type'] as const;
 export const RunnerType = z.enum(RUNNER_TYPES);
@@ -116,3 +118,136 @@ export const UpdateTokenLimitsBody = z
     message: 'give at least one of limitMode, limit, requestConcurrency, overrides',
   });
 export type UpdateTokenLimitsBody = z.infer<typeof UpdateTokenLimitsBody>;
+
+/**
+ * The executor of a new runner and its settings, in config.toml's own key names at the level of the
+ * `[[runners]]` entry (`shell`, `builds_dir`, `[runners.docker]` as `docker` ...). The API also checks them the way
+ * gitlab-runner would (unknown keys, wrong types, pull policies ...); keys Paddock sets itself (`name`, `url`,
+ * `token`, `limit` ...) are refused.
+ */
+export const RunnerExecutor = z.discriminatedUnion('name', [
+  z.strictObject({
+    name: z.literal('shell'),
+    settings: z.looseObject({ shell: z.enum(['bash', 'sh', 'pwsh', 'powershell']).optional() }).default({}),
+  }),
+  z.strictObject({
+    name: z.literal('docker'),
+    settings: z.looseObject({
+      docker: z.looseObject({
+        /** the image jobs run in when their `image:` says nothing */
+        image: z.string().trim().min(1, { message: 'the docker executor needs a default image' }),
+      }),
+    }),
+  }),
+  z.strictObject({
+    name: z.literal('kubernetes'),
+    settings: z
+      .looseObject({
+        kubernetes: z
+          .looseObject({
+            namespace: z.string().trim().min(1).optional(),
+            image: z.string().trim().min(1).optional(),
+          })
+          .default({}),
+      })
+      .default({ kubernetes: {} }),
+  }),
+]);
+export type RunnerExecutor = z.infer<typeof RunnerExecutor>;
+export const EXECUTOR_NAMES = ['shell', 'docker', 'kubernetes'] as const;
+
+/** The new token's job limit; the same rules as `PATCH /api/v1/runners/:id/token`. */
+export const RunnerLimits = z
+  .strictObject({
+    limitMode: LimitMode.default('per_machine'),
+    limit: z.number().int().min(1).max(10_000).nullable().default(null),
+    requestConcurrency: z.number().int().min(1).max(1_000).nullable().default(null),
+  })
+  .refine((l) => !(l.limitMode === 'fleet_budget' && l.limit === null), {
+    path: ['limit'],
+    message: 'a fleet budget is a number of jobs, not unlimited',
+  });
+export type RunnerLimits = z.infer<typeof RunnerLimits>;
+
+/** Where the runner runs: machines by id, or every machine matching all label selectors (`key=value` or `key`). */
+export const RunnerMachineTargets = z
+  .strictObject({
+    ids: z.array(Id).min(1).max(10_000).optional(),
+    labels: z.array(LabelSelector).min(1).max(64).optional(),
+  })
+  .refine((t) => (t.ids === undefined) !== (t.labels === undefined), {
+    message: 'give either ids or labels',
+  });
+export type RunnerMachineTargets = z.infer<typeof RunnerMachineTargets>;
+
+/**
+ * `POST /api/v1/runners`: create a runner in GitLab and run it on machines. `registrationId` (chosen by the client,
+ * so it can subscribe to `registration:<id>` on `/live` before sending) names the progress events.
+ */
+export const RegisterRunnerBody = z
+  .strictObject({
+    registrationId: Id.optional(),
+    gitlabInstanceId: Id,
+    runnerType: RunnerType,
+    /** owner of a group_type runner */
+    groupId: z.number().int().min(1).optional(),
+    /** owner of a project_type runner */
+    projectId: z.number().int().min(1).optional(),
+    description: z.string().trim().max(1024).default(''),
+    tags: z.array(Tag).max(50).default([]),
+    runUntagged: z.boolean().default(false),
+    locked: z.boolean().default(false),
+    paused: z.boolean().default(false),
+    accessLevel: AccessLevel.default('not_protected'),
+    /** seconds; GitLab's minimum is 10 minutes */
+    maximumTimeout: z.number().int().min(600).max(315_360_000).nullable().default(null),
+    maintenanceNote: z.string().max(1024).nullable().default(null),
+    executor: RunnerExecutor,
+    limits: RunnerLimits.default({ limitMode: 'per_machine', limit: null, requestConcurrency: null }),
+    machines: RunnerMachineTargets,
+  })
+  .superRefine((b, ctx) => {
+    const owner = { instance_type: null, group_type: 'groupId', project_type: 'projectId' } as const;
+    for (const field of ['groupId', 'projectId'] as const) {
+      const wanted = owner[b.runnerType] === field;
+      if (wanted && b[field] === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [field],
+          message: `a ${b.runnerType} runner needs its ${field}`,
+        });
+      } else if (!wanted && b[field] !== undefined) {
+        ctx.addIssue({ code: 'custom', path: [field], message: `a ${b.runnerType} runner has no ${field}` });
+      }
+    }
+    if (b.tags.length === 0 && !b.runUntagged) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['runUntagged'],
+        message: 'a runner without tags must run untagged jobs, or it never gets a job',
+      });
+    }
+  });
+export type RegisterRunnerBody = z.infer<typeof RegisterRunnerBody>;
+
+/** The answer to a registration: the runner (its token only as last four characters) and its rollout. */
+export const RunnerRegistration = z.object({
+  registrationId: Id,
+  runner: RunnerDetail,
+  rollout: Rollout,
+});
+export type RunnerRegistration = z.infer<typeof RunnerRegistration>;
+
+export const REGISTRATION_STEPS = ['validate', 'gitlab', 'store', 'rollout'] as const;
+
+/** One step of a registration, as `/live` streams it to `registration:<id>`. */
+export const RegistrationProgress = z.object({
+  registrationId: Id,
+  step: z.enum(REGISTRATION_STEPS),
+  state: z.enum(['started', 'done', 'failed']),
+  /** why the step failed, in words a person can act on */
+  detail: z.string().optional(),
+  runnerId: Id.optional(),
+  rolloutId: Id.optional(),
+});
+export type RegistrationProgress = z.infer<typeof RegistrationProgress>;

@@ -15,6 +15,14 @@ export class AppError extends Error {
     super(detail ?? title);
     this.name = new.target.name;
   }
+
+  /**
+   * Whether `detail` may reach the client. A 4xx detail always may; a 5xx detail is hidden unless the error says
+   * it holds nothing internal (an upstream that is down is worth telling, a stack trace is not).
+   */
+  get exposesDetail(): boolean {
+    return this.status < 500;
+  }
 }
 
 export class ValidationError extends AppError {

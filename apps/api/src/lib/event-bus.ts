@@ -3,6 +3,7 @@
  * 8,000 bytes; receivers read the rest from the database). The embedded database has a single process by
  * construction, so it uses the in-process bus.
  */
+import type { RegistrationProgress } from '@paddock/contracts';
 import pg from 'pg';
 import type { FastifyBaseLogger } from 'fastify';
 
@@ -16,7 +17,9 @@ export type BusEvent =
   /** these machines' state changed (connection, applied/failed, drift): browsers watching them refresh */
   | { topic: 'machines.changed'; machineIds: string[] }
   /** an agent credential was revoked: close its socket wherever it is */
-  | { topic: 'credentials.revoked'; machineIds: string[] };
+  | { topic: 'credentials.revoked'; machineIds: string[] }
+  /** one step of a runner registration, for the browser that started it */
+  | ({ topic: 'runner.registration' } & RegistrationProgress);
 
 export type Handler = (event: BusEvent) => void;
 

@@ -2,6 +2,7 @@
  * `/live`: the browser's websocket. Clients subscribe to topics; when the bus says machines changed (on any
  * replica), this replica reads their current state once and sends it to every subscriber here. Changes are
  * coalesced for a short window so a fleet-wide rollout becomes a few messages, not one per machine and event.
+ * Registration steps carry their whole state and are forwarded as they come.
  */
 import { LiveClientMessage, type LiveServerMessage, type LiveTopic } from '@paddock/contracts';
 import type { FastifyInstance } from 'fastify';
@@ -92,6 +93,12 @@ export default fp(
     const unsubscribe = opts.events.subscribe((event) => {
       if (event.topic === 'machines.changed' || event.topic === 'machines.reconcile')
         changed(event.machineIds);
+      if (event.topic === 'runner.registration') {
+        const { topic: _topic, ...registration } = event;
+        for (const c of clients)
+          if (c.topics.has(`registration:${registration.registrationId}`))
+            send(c, { type: 'registration', registration });
+      }
       if (event.topic === 'rollout.created' && clients.size > 0) {
         app.db.prisma.$queryRaw<Array<{ machine_id: string }>>`
           SELECT machine_id::text FROM config_revisions WHERE rollout_id = ${event.rolloutId}::uuid`

@@ -151,14 +151,17 @@ export default fp(
         request.log.warn({ code: body.code, errors: body.errors }, body.detail ?? body.title);
       } else {
         request.log.error({ err: error }, 'request failed');
-        body = problem(
-          body?.status ?? 500,
-          (body?.code as ProblemCode | undefined) ?? 'internal',
-          body?.title ?? 'Internal error',
-          {
-            detail: 'Something went wrong on our side. Quote the request id when reporting it.',
-          },
-        );
+        const exposed = error instanceof AppError && error.exposesDetail ? body : null;
+        body =
+          exposed ??
+          problem(
+            body?.status ?? 500,
+            (body?.code as ProblemCode | undefined) ?? 'internal',
+            body?.title ?? 'Internal error',
+            {
+              detail: 'Something went wrong on our side. Quote the request id when reporting it.',
+            },
+          );
       }
       return sendProblem(reply, { ...body, requestId: request.id });
     });

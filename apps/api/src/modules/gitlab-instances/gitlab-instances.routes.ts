@@ -15,6 +15,7 @@ const gitlabInstancesRoutes: FastifyPluginAsyncZod = async (app) => {
   const service = gitlabInstancesService({
     repo: gitlabInstancesRepository(app.db.prisma),
     secrets: app.secrets,
+    checkConnection: app.checkGitlabConnection,
   });
   const tags = ['gitlab'];
 
@@ -31,7 +32,18 @@ const gitlabInstancesRoutes: FastifyPluginAsyncZod = async (app) => {
         tags,
         summary: 'Connect a GitLab instance',
         body: CreateGitlabInstanceBody,
-        response: { 201: GitlabInstance, 400: Problem, 409: Problem },
+        description:
+          'GitLab is asked first: the URL must answer, and the access token must be active and have the api scope, ' +
+          'or both create_runner and manage_runner. A refused token or URL is a 422, an unreachable GitLab a 502; ' +
+          'either way nothing is stored.',
+        response: {
+          201: GitlabInstance,
+          400: Problem,
+          409: Problem,
+          422: Problem,
+          502: Problem,
+          503: Problem,
+        },
       },
     },
     async (request, reply) => reply.status(201).send(await service.create(request.body)),
@@ -58,7 +70,16 @@ const gitlabInstancesRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Change a GitLab instance (name, URL or access token)',
         params: IdParams,
         body: UpdateGitlabInstanceBody,
-        response: { 200: GitlabInstance, 400: Problem, 404: Problem, 409: Problem },
+        description: 'A new URL or access token is checked against GitLab first, as on creation.',
+        response: {
+          200: GitlabInstance,
+          400: Problem,
+          404: Problem,
+          409: Problem,
+          422: Problem,
+          502: Problem,
+          503: Problem,
+        },
       },
     },
     async (request) => service.update(request.params.id, request.body),

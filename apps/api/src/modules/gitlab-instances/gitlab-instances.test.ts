@@ -1,9 +1,25 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { GitlabSimulator } from '@paddock/gitlab-sim';
 import type { InjectOptions } from 'fastify';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { databaseFingerprint, useTestApp } from '../../../test/support/test-db.js';
 
 const ctx = useTestApp();
 const TOKEN = 'glpat-Zx8vQ2mN4pL6rT9yW1cK';
+const NEW_TOKEN = 'glpat-NewTokenValue9876';
+
+const sims: GitlabSimulator[] = [];
+afterAll(() => Promise.all(sims.map((s) => s.close())));
+
+/** A GitLab of its own (instance URLs are unique), knowing TOKEN and NEW_TOKEN as administrator tokens. */
+async function gitlab(options: { version?: string } = {}) {
+  const sim = new GitlabSimulator({ seed: sims.length + 1, ...options });
+  sims.push(sim);
+  sim.createAccessToken({ token: TOKEN, name: 'paddock' });
+  sim.createAccessToken({ token: NEW_TOKEN, name: 'paddock-new' });
+  return { sim, url: await sim.listen() };
+}
 
 async function create(body: Record<string, unknown>) {
   return ctx.app.inject({ method: 'POST', url: '/api/v1/gitlab-instances', payload: body });
@@ -11,13 +27,15 @@ async function create(body: Record<string, unknown>) {
 
 describe('GitLab instances', () => {
   it('are created, listed, read, updated and deleted; the token never comes back', async () => {
-    const created = await create({ name: 'Main', url: 'https://gitlab.example.com/', accessToken: TOKEN });
+    const { url } = await gitlab({ version: '18.4.1-ee' });
+    const created = await create({ name: 'Main', url: `${url}/`, accessToken: TOKEN });
     expect(created.statusCode).toBe(201);
     const instance = created.json();
     expect(instance).toMatchObject({
       name: 'Main',
-      url: 'https://gitlab.example.com',
+      url,
       accessTokenLast4: 'W1cK',
+      version: '18.4.1-ee',
     });
     expect(created.body).not.toContain(TOKEN);
 
@@ -32,7 +50,7 @@ describe('GitLab instances', () => {
     const updated = await ctx.app.inject({
       method: 'PATCH',
       url: `/api/v1/gitlab-instances/${instance.id}`,
-      payload: { accessToken: 'glpat-NewTokenValue9876' },
+      payload: { accessToken: NEW_TOKEN },
     });
     expect(updated.statusCode).toBe(200);
     expect(updated.json()).toMatchObject({ name: 'Main', accessTokenLast4: '9876' });
@@ -49,9 +67,8 @@ describe('GitLab instances', () => {
   });
 
   it('refuse to delete an instance that still has runners', async () => {
-    const instance = (
-      await create({ name: 'Busy', url: 'https://busy.example.com', accessToken: TOKEN })
-    ).json();
+    const { url } = await gitlab();
+    const instance = (await create({ name: 'Busy', url, accessToken: TOKEN })).json();
     await ctx.db.prisma.runner.create({
       data: { gitlabInstanceId: instance.id, gitlabRunnerId: 1, runnerType: 'instance_type' },
     });
@@ -195,18 +212,111 @@ describe('bad input to GitLab instances is refused and stores nothing', () => {
   }
 
   it('a duplicate name is a 409 naming the field', async () => {
-    expect((await create({ ...valid, name: 'Twin', url: 'https://one.example.com' })).statusCode).toBe(201);
+    expect((await create({ ...valid, name: 'Twin', url: (await gitlab()).url })).statusCode).toBe(201);
     const before = await databaseFingerprint(ctx.db);
-    const res = await create({ ...valid, name: 'Twin', url: 'https://two.example.com' });
+    const res = await create({ ...valid, name: 'Twin', url: (await gitlab()).url });
     expect(res.statusCode).toBe(409);
     expect(res.json().errors).toEqual([expect.objectContaining({ path: 'body.name' })]);
     expect(await databaseFingerprint(ctx.db)).toEqual(before);
   });
 
   it('a duplicate URL is a 409 naming the field', async () => {
-    expect((await create({ ...valid, name: 'A', url: 'https://dup.example.com' })).statusCode).toBe(201);
-    const res = await create({ ...valid, name: 'B', url: 'https://dup.example.com/' });
+    const { url } = await gitlab();
+    expect((await create({ ...valid, name: 'A', url })).statusCode).toBe(201);
+    const res = await create({ ...valid, name: 'B', url: `${url}/` });
     expect(res.statusCode).toBe(409);
     expect(res.json().errors).toEqual([expect.objectContaining({ path: 'body.url' })]);
+  });
+});
+
+describe('connecting checks the URL and token against GitLab first', () => {
+  /** Sends the request and shows that it failed with `status` and stored nothing. */
+  async function refused(request: InjectOptions, status: number) {
+    const before = await databaseFingerprint(ctx.db);
+    const res = await ctx.app.inject(request);
+    expect(res.statusCode, res.body).toBe(status);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(await databaseFingerprint(ctx.db)).toEqual(before);
+    return res.json() as { code: string; detail: string };
+  }
+  const post = (payload: Record<string, unknown>): InjectOptions => ({
+    method: 'POST',
+    url: '/api/v1/gitlab-instances',
+    payload,
+  });
+
+  it('accepts a token with only the runner scopes, without reading the version', async () => {
+    const { sim, url } = await gitlab();
+    const token = sim.createAccessToken({ scopes: ['create_runner', 'manage_runner'] }).token;
+    const res = await create({ name: 'Runner scopes', url, accessToken: token });
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json().version).toBeNull();
+  });
+
+  it('refuses a token without the scopes Paddock needs', async () => {
+    const { sim, url } = await gitlab();
+    for (const scopes of [['read_api'], ['create_runner'], ['manage_runner', 'read_user']]) {
+      const token = sim.createAccessToken({ scopes }).token;
+      const problem = await refused(post({ name: 'Scopes', url, accessToken: token }), 422);
+      expect(problem.code).toBe('gitlab_error');
+      expect(problem.detail).toMatch(/needs api, or both create_runner and manage_runner/);
+      expect(problem.detail).not.toContain(token);
+    }
+  });
+
+  it('refuses an expired, a revoked and an unknown token', async () => {
+    const { sim, url } = await gitlab();
+    const expired = sim.createAccessToken({ expiresAt: '2021-06-30' }).token;
+    expect((await refused(post({ name: 'Old', url, accessToken: expired }), 422)).detail).toMatch(/expired/);
+    const revoked = sim.createAccessToken().token;
+    sim.accessTokens.revoke(revoked);
+    expect((await refused(post({ name: 'Gone', url, accessToken: revoked }), 422)).detail).toMatch(/revoked/);
+    const unknown = 'glpat-NeverIssuedByGitLab';
+    expect((await refused(post({ name: 'Who', url, accessToken: unknown }), 422)).detail).toMatch(
+      /does not accept the access token/,
+    );
+  });
+
+  it('answers 502 when GitLab cannot be reached or fails', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const down = await refused(
+      post({ name: 'Down', url: `http://127.0.0.1:${port}`, accessToken: TOKEN }),
+      502,
+    );
+    expect(down).toMatchObject({ code: 'gitlab_unreachable' });
+    expect(down.detail).toBe(`GitLab at http://127.0.0.1:${port} could not be reached (ECONNREFUSED).`);
+
+    const { sim, url } = await gitlab();
+    sim.faults.failNext(1, 500);
+    const failing = await refused(post({ name: 'Failing', url, accessToken: TOKEN }), 502);
+    expect(failing.detail).toMatch(/500 Internal Server Error/);
+  });
+
+  it('checks a changed token or URL, and a new name alone without asking GitLab', async () => {
+    const { sim, url } = await gitlab();
+    const instance = (await create({ name: 'Changing', url, accessToken: TOKEN })).json();
+    const patch = (payload: Record<string, unknown>): InjectOptions => ({
+      method: 'PATCH',
+      url: `/api/v1/gitlab-instances/${instance.id}`,
+      payload,
+    });
+    const weak = sim.createAccessToken({ scopes: ['read_api'] }).token;
+    await refused(patch({ accessToken: weak }), 422);
+
+    const other = await gitlab();
+    other.sim.faults.failNext(1, 503);
+    await refused(patch({ url: other.url }), 502);
+    // The stored token is checked against the new URL: the other GitLab knows TOKEN too.
+    const moved = await ctx.app.inject(patch({ url: other.url }));
+    expect(moved.statusCode, moved.body).toBe(200);
+    expect(moved.json()).toMatchObject({ url: other.url, accessTokenLast4: 'W1cK' });
+
+    const before = other.sim.requests.count();
+    const renamed = await ctx.app.inject(patch({ name: 'Renamed' }));
+    expect(renamed.statusCode).toBe(200);
+    expect(other.sim.requests.count()).toBe(before);
   });
 });

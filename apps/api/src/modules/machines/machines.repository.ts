@@ -124,6 +124,17 @@ export function machinesRepository(prisma: PrismaClient) {
     updateLabels: (id: string, labels: Record<string, string>) =>
       prisma.machine.update({ where: { id }, data: { labels }, include }),
     delete: (id: string) => prisma.machine.delete({ where: { id } }),
+    /** Which of these ids are machines. */
+    async existingIds(ids: string[]): Promise<Set<string>> {
+      const rows = await prisma.machine.findMany({ where: { id: { in: ids } }, select: { id: true } });
+      return new Set(rows.map((r) => r.id));
+    },
+    /** Ids of the machines matching every selector (`key=value` or `key`), in id order. */
+    async idsMatchingLabels(selectors: string[]): Promise<string[]> {
+      const rows = await prisma.$queryRaw<Array<{ id: string }>>`
+        SELECT m.id::text FROM machines m WHERE ${Prisma.join(selectors.map(labelSql), ' AND ')} ORDER BY m.id`;
+      return rows.map((r) => r.id);
+    },
   };
 }
 export type MachinesRepository = ReturnType<typeof machinesRepository>;

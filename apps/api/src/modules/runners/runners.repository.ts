@@ -122,6 +122,27 @@ export function runnersRepository(prisma: PrismaClient) {
       };
     },
     get: (id: string) => prisma.runner.findUnique({ where: { id }, include: includeDetail }),
+    gitlabInstance: (id: string) =>
+      prisma.gitlabInstance.findUnique({
+        where: { id },
+        select: { id: true, url: true, accessTokenCiphertext: true },
+      }),
+    /** A registered runner, its token and its assignments: all stored, or none. Returns the runner's id. */
+    createRegistered: (input: {
+      runner: Omit<Prisma.RunnerUncheckedCreateInput, 'token' | 'assignments'>;
+      token: Prisma.RunnerTokenCreateWithoutRunnerInput;
+      machineIds: string[];
+    }) =>
+      prisma.$transaction(async (tx) => {
+        const runner = await tx.runner.create({
+          data: { ...input.runner, token: { create: input.token } },
+          select: { id: true },
+        });
+        await tx.assignment.createMany({
+          data: input.machineIds.map((machineId) => ({ runnerId: runner.id, machineId })),
+        });
+        return runner.id;
+      }),
   };
 }
 export type RunnersRepository = ReturnType<typeof runnersRepository>;

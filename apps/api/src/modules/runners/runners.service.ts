@@ -44,7 +44,7 @@ export function toRunnerDto(row: RunnerRow): Runner {
   };
 }
 
-function toRunnerDetailDto(row: RunnerDetailRow): RunnerDetail {
+export function toRunnerDetailDto(row: RunnerDetailRow): RunnerDetail {
   return {
     ...toRunnerDto(row),
     assignments: row.assignments.map((a) => ({

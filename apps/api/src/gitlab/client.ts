@@ -1,0 +1,200 @@
+/**
+ * Paddock's GitLab client: the few REST v4 calls Paddock makes, typed and checked at the boundary. Calls gitbeaker
+ * has (`Users.createCIRunner`, `Runners.show`/`remove`, `PersonalAccessTokens.show`) go through gitbeaker; the rest
+ * (`GET /version`, `GET /runners/:id/managers`, `POST /runners/:id/reset_authentication_token`) are raw requests
+ * through the same transport, so every call shares one GitLab's concurrency limit, timeout and 429 handling.
+ *
+ * `gitlabClients(...)` is the one place clients are made: `gitlabClientFor(instance)` decrypts a stored access
+ * token only when a request needs it and never keeps the plaintext on an object that could be logged.
+ */
+import { PersonalAccessTokens, Runners, Users } from '@gitbeaker/rest';
+import { z } from 'zod';
+import type { SecretBox } from '../lib/secrets.js';
+import { GitlabUnreachableError } from './errors.js';
+import { createLimiter, type Limiter } from './limiter.js';
+import { createTransport, gitbeakerRequester, type Transport, type TransportOptions } from './transport.js';
+
+const Version = z.object({ version: z.string().min(1), revision: z.string().optional() });
+export type GitlabVersion = z.infer<typeof Version>;
+
+const AccessTokenInfo = z.object({
+  id: z.number(),
+  name: z.string(),
+  scopes: z.array(z.string()),
+  revoked: z.boolean(),
+  active: z.boolean(),
+  /** `YYYY-MM-DD` (the token stops working at the start of that day, UTC); null: never */
+  expires_at: z.string().nullable(),
+});
+export type AccessTokenInfo = z.infer<typeof AccessTokenInfo>;
+
+const CreatedRunner = z.object({
+  id: z.number().int(),
+  token: z.string().min(1),
+  token_expires_at: z.string().nullable(),
+});
+/** The answer of `POST /user/runners`: the runner's id and its one authentication token. */
+export type CreatedRunner = z.infer<typeof CreatedRunner>;
+
+const NewRunnerToken = z.object({ token: z.string().min(1), token_expires_at: z.string().nullable() });
+export type NewRunnerToken = z.infer<typeof NewRunnerToken>;
+
+const RunnerDetails = z.looseObject({
+  id: z.number().int(),
+  description: z.string().nullable(),
+  runner_type: z.enum(['instance_type', 'group_type', 'project_type']),
+  paused: z.boolean(),
+  locked: z.boolean(),
+  run_untagged: z.boolean(),
+  tag_list: z.array(z.string()),
+  access_level: z.enum(['not_protected', 'ref_protected']),
+  maximum_timeout: z.number().int().nullable(),
+  maintenance_note: z.string().nullable().optional(),
+  status: z.string(),
+  contacted_at: z.string().nullable(),
+});
+export type GitlabRunnerDetails = z.infer<typeof RunnerDetails>;
+
+const RunnerManagers = z.array(
+  z.looseObject({
+    id: z.number().int(),
+    system_id: z.string(),
+    version: z.string().nullable(),
+    revision: z.string().nullable(),
+    platform: z.string().nullable(),
+    architecture: z.string().nullable(),
+    ip_address: z.string().nullable(),
+    status: z.string(),
+    contacted_at: z.string().nullable(),
+    created_at: z.string(),
+  }),
+);
+export type GitlabRunnerManager = z.infer<typeof RunnerManagers>[number];
+
+export interface CreateRunnerInput {
+  runnerType: 'instance_type' | 'group_type' | 'project_type';
+  groupId?: number;
+  projectId?: number;
+  description?: string;
+  paused?: boolean;
+  locked?: boolean;
+  runUntagged?: boolean;
+  tagList?: string[];
+  accessLevel?: 'not_protected' | 'ref_protected';
+  maximumTimeout?: number;
+  maintenanceNote?: string;
+}
+
+export interface GitlabClient {
+  /** the GitLab's base URL, as connected */
+  readonly url: string;
+  /** `GET /version` */
+  version(): Promise<GitlabVersion>;
+  /** `GET /personal_access_tokens/self`: the access token this client uses */
+  currentToken(): Promise<AccessTokenInfo>;
+  /** `POST /user/runners` */
+  createRunner(input: CreateRunnerInput): Promise<CreatedRunner>;
+  /** `GET /runners/:id` */
+  runner(id: number): Promise<GitlabRunnerDetails>;
+  /** `DELETE /runners/:id` */
+  deleteRunner(id: number): Promise<void>;
+  /** `GET /runners/:id/managers` */
+  runnerManagers(id: number): Promise<GitlabRunnerManager[]>;
+  /** `POST /runners/:id/reset_authentication_token` */
+  resetRunnerToken(id: number): Promise<NewRunnerToken>;
+}
+
+/** Checks what GitLab answered; a body of another shape means the URL is not (this version of) GitLab's API. */
+function parsed<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const at = issue?.path.length ? ` (${issue.path.join('.')}: ${issue.message})` : '';
+    throw new GitlabUnreachableError(`${where} answered something that is not GitLab's API${at}.`);
+  }
+  return result.data;
+}
+
+/** A client over a transport; `token` is asked for on every request. */
+export function createGitlabClient(
+  url: string,
+  token: () => Promise<string>,
+  transport: Transport,
+): GitlabClient {
+  // gitbeaker's own timeout is off: the transport times each attempt, so a 429 wait does not count against it.
+  const options = { host: url, token, requesterFn: gitbeakerRequester(transport), queryTimeout: null };
+  const users = new Users(options);
+  const runners = new Runners(options);
+  const tokens = new PersonalAccessTokens(options);
+  const raw = runners.requester;
+  const where = (route: string) => `GitLab at ${url} (${route})`;
+
+  return {
+    url,
+    async version() {
+      return parsed(Version, (await raw.get('version')).body, where('GET /version'));
+    },
+    async currentToken() {
+      return parsed(AccessTokenInfo, await tokens.show(), where('GET /personal_access_tokens/self'));
+    },
+    async createRunner(input) {
+      const { runnerType, ...rest } = input;
+      return parsed(CreatedRunner, await users.createCIRunner(runnerType, rest), where('POST /user/runners'));
+    },
+    async runner(id) {
+      return parsed(RunnerDetails, await runners.show(id), where('GET /runners/:id'));
+    },
+    async deleteRunner(id) {
+      await runners.remove({ runnerId: id });
+    },
+    async runnerManagers(id) {
+      const response = await raw.get(`runners/${id}/managers`);
+      return parsed(RunnerManagers, response.body, where('GET /runners/:id/managers'));
+    },
+    async resetRunnerToken(id) {
+      const response = await raw.post(`runners/${id}/reset_authentication_token`);
+      return parsed(NewRunnerToken, response.body, where('POST /runners/:id/reset_authentication_token'));
+    },
+  };
+}
+
+export interface GitlabClientOptions extends Omit<TransportOptions, 'limiter'> {
+  /** requests to one GitLab that may be in flight at once */
+  concurrency: number;
+}
+
+/** Makes clients; clients of the same GitLab URL share one limiter, however many are made. */
+export interface GitlabClients {
+  /** a client using a connected instance's stored access token */
+  gitlabClientFor(instance: { url: string; accessTokenCiphertext: string }): GitlabClient;
+  /** a client using an access token that is not stored (yet): checking it before it is saved */
+  gitlabClientWithToken(url: string, accessToken: string): GitlabClient;
+}
+
+export function gitlabClients(deps: { secrets: SecretBox; options: GitlabClientOptions }): GitlabClients {
+  const { secrets, options } = deps;
+  const { concurrency, ...transportOptions } = options;
+  const limiters = new Map<string, Limiter>();
+  const transportFor = (url: string) => {
+    const key = url.replace(/\/+$/, '').toLowerCase();
+    let limiter = limiters.get(key);
+    if (!limiter) {
+      limiter = createLimiter(concurrency);
+      limiters.set(key, limiter);
+    }
+    return createTransport(url, { ...transportOptions, limiter });
+  };
+  return {
+    gitlabClientFor(instance) {
+      const { url, accessTokenCiphertext } = instance;
+      return createGitlabClient(
+        url,
+        async () => secrets.decrypt(accessTokenCiphertext, 'gitlab-access-token'),
+        transportFor(url),
+      );
+    },
+    gitlabClientWithToken(url, accessToken) {
+      return createGitlabClient(url, async () => accessToken, transportFor(url));
+    },
+  };
+}
