@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from '@playwright/test';
+import { GITLAB_SIM_PORT, GITLAB_SIM_TOKEN } from './support/gitlab-sim.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const port = Number(process.env.E2E_PORT ?? 3391);
@@ -39,18 +40,29 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
-    command: `node ${path.join(root, 'apps/api/dist/server.js')}`,
-    url: `${baseURL}/readyz`,
-    reuseExistingServer: false,
-    timeout: 90_000,
-    stdout: 'ignore',
-    stderr: 'pipe',
-    env: {
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      PADDOCK_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'paddock-e2e-')),
-      LOG_LEVEL: 'warn',
+  webServer: [
+    {
+      command: `node ${path.join(root, 'packages/gitlab-sim/dist/gitlab-sim-cli.js')} --port ${GITLAB_SIM_PORT} --admin-token ${GITLAB_SIM_TOKEN}`,
+      // Any answer counts as up: the API answers 401 without a token.
+      url: `http://127.0.0.1:${GITLAB_SIM_PORT}/api/v4/version`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
     },
-  },
+    {
+      command: `node ${path.join(root, 'apps/api/dist/server.js')}`,
+      url: `${baseURL}/readyz`,
+      reuseExistingServer: false,
+      timeout: 90_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+      env: {
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        PADDOCK_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'paddock-e2e-')),
+        LOG_LEVEL: 'warn',
+      },
+    },
+  ],
 });

@@ -1,9 +1,11 @@
 /**
  * A new user's first minutes, in a real browser against the built app on a fresh embedded database: the empty
- * fleet explains what to do next, a GitLab instance is connected from the form (its token never shown again),
+ * fleet explains what to do next, a GitLab instance (the GitLab simulator) is connected from the form (its token
+ * checked against it, then never shown again),
  * and the runner page's next step follows.
  */
 import { expect, test } from '@playwright/test';
+import { GITLAB_SIM_TOKEN, GITLAB_SIM_URL as gitlabUrl } from '../support/gitlab-sim.js';
 
 test('navigation and empty states guide a new user', async ({ page }) => {
   await page.goto('/');
@@ -21,19 +23,19 @@ test('navigation and empty states guide a new user', async ({ page }) => {
 });
 
 test('connect a GitLab instance from the form', async ({ page }) => {
-  const token = 'glpat-E2eSecretValue7788';
+  const token = GITLAB_SIM_TOKEN;
   await page.goto('/gitlab');
   await expect(page.getByRole('heading', { level: 1, name: 'GitLab' })).toBeVisible();
 
-  // Server-side validation reaches the right field.
+  // Paddock checks the URL and token against GitLab (here the GitLab simulator) before storing them.
   await page.getByLabel('Name').fill('Company GitLab');
-  await page.getByLabel('URL').fill('https://gitlab.e2e.example.com');
+  await page.getByLabel('URL').fill(gitlabUrl);
   await page.getByLabel('Access token').fill(token);
   await page.getByRole('button', { name: 'Connect GitLab' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Connected Company GitLab' })).toBeVisible();
 
   const row = page.getByRole('row', { name: /Company GitLab/ });
-  await expect(row).toContainText('https://gitlab.e2e.example.com');
+  await expect(row).toContainText(gitlabUrl);
   await expect(row).toContainText('7788');
   await expect(page.locator('body')).not.toContainText(token);
 
