@@ -11,17 +11,26 @@ import { RegistrationProgress } from './runners.js';
  * - `machine:<id>`: one machine's
  * - `rollout:<id>`: one rollout, machine by machine, until every machine has applied or failed
  * - `registration:<id>`: the steps of one runner registration (`POST /api/v1/runners` with that registrationId)
+ * - `trace:<jobId>`: the log of one job (a job id from `GET /api/v1/jobs`), as `trace` pieces each carrying its
+ *   byte offset, then `traceEnd` when the job has ended. Subscribe with `offset` (the bytes already held) to
+ *   resume after a reconnect; the server sends only what follows it.
  */
 export const LiveTopic = z.union([
   z.literal('machines'),
   z.templateLiteral(['machine:', Id]),
   z.templateLiteral(['rollout:', Id]),
   z.templateLiteral(['registration:', Id]),
+  z.templateLiteral(['trace:', Id]),
 ]);
 export type LiveTopic = z.infer<typeof LiveTopic>;
 
 export const LiveClientMessage = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('subscribe'), topic: LiveTopic }),
+  z.strictObject({
+    type: z.literal('subscribe'),
+    topic: LiveTopic,
+    /** `trace:` topics only: bytes of the log already held, so only what follows is sent */
+    offset: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+  }),
   z.strictObject({ type: z.literal('unsubscribe'), topic: LiveTopic }),
 ]);
 export type LiveClientMessage = z.infer<typeof LiveClientMessage>;
@@ -32,6 +41,12 @@ export const LiveServerMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('machine'), machine: Machine }),
   z.object({ type: z.literal('rollout'), rollout: RolloutStatus }),
   z.object({ type: z.literal('registration'), registration: RegistrationProgress }),
+  /** a piece of a job's log: `data` starts at byte `offset` of the log (UTF-8), never inside a character */
+  z.object({ type: z.literal('trace'), jobId: Id, offset: z.number().int(), data: z.string() }),
+  /** the job has ended; its log is `size` bytes and will not grow */
+  z.object({ type: z.literal('traceEnd'), jobId: Id, size: z.number().int() }),
+  /** the log could not be read from GitLab just now; the server keeps trying while the job runs */
+  z.object({ type: z.literal('traceError'), jobId: Id, message: z.string() }),
   z.object({ type: z.literal('error'), message: z.string() }),
 ]);
 export type LiveServerMessage = z.infer<typeof LiveServerMessage>;
