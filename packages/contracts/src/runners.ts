@@ -251,3 +251,33 @@ export const RegistrationProgress = z.object({
   rolloutId: Id.optional(),
 });
 export type RegistrationProgress = z.infer<typeof RegistrationProgress>;
+
+/** After a token rotation: the runner with its new token's last four characters, and the rollout pushing it. */
+export const TokenRotation = z.object({
+  runner: RunnerDetail,
+  rolloutId: Id.nullable(),
+});
+export type TokenRotation = z.infer<typeof TokenRotation>;
+
+export const ExpiringTokensQuery = z.strictObject({
+  /** tokens expiring within this many days (expired ones included) */
+  days: z.coerce.number().int().min(0).max(3650).default(30),
+});
+export type ExpiringTokensQuery = z.infer<typeof ExpiringTokensQuery>;
+
+export const ExpiringTokens = z.object({
+  days: z.number().int(),
+  items: z.array(
+    z.object({
+      runnerId: Id,
+      gitlabInstanceId: Id,
+      gitlabRunnerId: z.number().int(),
+      description: z.string(),
+      last4: z.string(),
+      obtainedAt: Timestamp,
+      expiresAt: Timestamp,
+      expired: z.boolean(),
+    }),
+  ),
+});
+export type ExpiringTokens = z.infer<typeof ExpiringTokens>;

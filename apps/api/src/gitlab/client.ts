@@ -85,6 +85,17 @@ export interface CreateRunnerInput {
   maintenanceNote?: string;
 }
 
+export interface UpdateRunnerInput {
+  paused?: boolean;
+  description?: string;
+  tagList?: string[];
+  runUntagged?: boolean;
+  locked?: boolean;
+  accessLevel?: 'not_protected' | 'ref_protected';
+  maximumTimeout?: number;
+  maintenanceNote?: string;
+}
+
 export interface GitlabClient {
   /** the GitLab's base URL, as connected */
   readonly url: string;
@@ -102,6 +113,8 @@ export interface GitlabClient {
   runnerManagers(id: number): Promise<GitlabRunnerManager[]>;
   /** `POST /runners/:id/reset_authentication_token` */
   resetRunnerToken(id: number): Promise<NewRunnerToken>;
+  /** `PUT /runners/:id`: change a runner's settings in GitLab (only the fields given) */
+  updateRunner(id: number, changes: UpdateRunnerInput): Promise<GitlabRunnerDetails>;
 }
 
 /** Checks what GitLab answered; a body of another shape means the URL is not (this version of) GitLab's API. */
@@ -154,6 +167,23 @@ export function createGitlabClient(
     async resetRunnerToken(id) {
       const response = await raw.post(`runners/${id}/reset_authentication_token`);
       return parsed(NewRunnerToken, response.body, where('POST /runners/:id/reset_authentication_token'));
+    },
+    async updateRunner(id, changes) {
+      // GitLab's field names; gitbeaker would rename camelCase keys too, but the raw call keeps this explicit.
+      const body = Object.fromEntries(
+        Object.entries({
+          paused: changes.paused,
+          description: changes.description,
+          tag_list: changes.tagList,
+          run_untagged: changes.runUntagged,
+          locked: changes.locked,
+          access_level: changes.accessLevel,
+          maximum_timeout: changes.maximumTimeout,
+          maintenance_note: changes.maintenanceNote,
+        }).filter(([, v]) => v !== undefined),
+      );
+      const response = await raw.put(`runners/${id}`, { body });
+      return parsed(RunnerDetails, response.body, where('PUT /runners/:id'));
     },
   };
 }

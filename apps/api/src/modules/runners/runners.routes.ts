@@ -1,4 +1,6 @@
 import {
+  ExpiringTokens,
+  ExpiringTokensQuery,
   IdParams,
   ListRunnersQuery,
   Problem,
@@ -6,9 +8,12 @@ import {
   RunnerDetail,
   RunnerPage,
   RunnerRegistration,
+  TokenRotation,
 } from '@paddock/contracts';
+import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { machinesRepository } from '../machines/machines.repository.js';
+import { runnerLifecycleService } from './runner-lifecycle.js';
 import { runnerRegistrationService } from './runner-registration.js';
 import { runnersRepository } from './runners.repository.js';
 import { runnersService } from './runners.service.js';
@@ -80,6 +85,92 @@ const runnersRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => service.get(request.params.id),
+  );
+
+  const lifecycle = runnerLifecycleService({
+    prisma: app.db.prisma,
+    runners: repo,
+    secrets: app.secrets,
+    gitlab: app.gitlab,
+    revisions: app.revisions,
+    log: app.log,
+  });
+  const gitlabFailures = { 404: Problem, 409: Problem, 422: Problem, 502: Problem, 503: Problem };
+
+  app.post(
+    '/runners/:id/rotate-token',
+    {
+      schema: {
+        tags,
+        summary: 'Rotate a runner token',
+        description:
+          'Resets the token in GitLab (the old token stops working there at once), stores the new one ' +
+          'encrypted and pushes it to every machine running the runner. Answers with the runner (token as last ' +
+          'four characters) and the rollout. 409 for a runner imported from GitLab, whose token Paddock does not hold.',
+        params: IdParams,
+        response: { 200: TokenRotation, ...gitlabFailures },
+      },
+    },
+    async (request) => lifecycle.rotateToken(request.params.id, { type: 'user', id: null }),
+  );
+
+  app.post(
+    '/runners/:id/pause',
+    {
+      schema: {
+        tags,
+        summary: 'Pause a runner in GitLab (it gets no new jobs)',
+        params: IdParams,
+        response: { 200: RunnerDetail, ...gitlabFailures },
+      },
+    },
+    async (request) => lifecycle.setPaused(request.params.id, true),
+  );
+
+  app.post(
+    '/runners/:id/resume',
+    {
+      schema: {
+        tags,
+        summary: 'Resume a paused runner in GitLab',
+        params: IdParams,
+        response: { 200: RunnerDetail, ...gitlabFailures },
+      },
+    },
+    async (request) => lifecycle.setPaused(request.params.id, false),
+  );
+
+  app.delete(
+    '/runners/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Delete a runner: from every machine first, then from GitLab, then from Paddock',
+        description:
+          'New revisions without the runner are recorded and pushed to its machines, then GitLab deletes it. ' +
+          'When GitLab cannot be reached (502), the runner stays in Paddock, already off every machine, and the ' +
+          'deletion can be retried.',
+        params: IdParams,
+        response: { 204: z.null(), ...gitlabFailures },
+      },
+    },
+    async (request, reply) => {
+      await lifecycle.remove(request.params.id, { type: 'user', id: null });
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.get(
+    '/runner-tokens/expiring',
+    {
+      schema: {
+        tags,
+        summary: 'Runner tokens expiring within N days (default 30), soonest first',
+        querystring: ExpiringTokensQuery,
+        response: { 200: ExpiringTokens, 400: Problem },
+      },
+    },
+    async (request) => lifecycle.expiring(request.query.days),
   );
 };
 
