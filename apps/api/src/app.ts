@@ -140,7 +140,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       return app.revisions.sync(machineIds, 'token rotated by gitlab-runner', { type: 'agent', id: null });
     },
   });
-  await app.register(liveHub, { events });
+  await app.register(liveHub, { events, traceIntervalMs: env.PADDOCK_TRACE_POLL_MS });
   await app.register(downloadsPlugin, {
     agentBundle: env.PADDOCK_AGENT_BUNDLE ?? path.resolve(packageDir, '../agent/dist/paddock-agent.js'),
   });

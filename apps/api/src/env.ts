@@ -67,6 +67,8 @@ export const EnvSchema = z
     PADDOCK_GITLAB_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
     /** how often a request GitLab answered 429 is retried, after its Retry-After */
     PADDOCK_GITLAB_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
+    /** how often a job log someone watches is read from GitLab (one read per job, whatever the viewers) */
+    PADDOCK_TRACE_POLL_MS: z.coerce.number().int().min(200).max(60_000).default(3_000),
     /** loopback port of the embedded database (0 = any free port) */
     PADDOCK_EMBEDDED_DB_PORT: Port.default(0),
   })

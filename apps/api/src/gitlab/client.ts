@@ -36,6 +36,8 @@ const CreatedRunner = z.object({
 /** The answer of `POST /user/runners`: the runner's id and its one authentication token. */
 export type CreatedRunner = z.infer<typeof CreatedRunner>;
 
+const JobStatus = z.looseObject({ id: z.number().int(), status: z.string() });
+
 const NewRunnerToken = z.object({ token: z.string().min(1), token_expires_at: z.string().nullable() });
 export type NewRunnerToken = z.infer<typeof NewRunnerToken>;
 
@@ -115,6 +117,10 @@ export interface GitlabClient {
   resetRunnerToken(id: number): Promise<NewRunnerToken>;
   /** `PUT /runners/:id`: change a runner's settings in GitLab (only the fields given) */
   updateRunner(id: number, changes: UpdateRunnerInput): Promise<GitlabRunnerDetails>;
+  /** `GET /projects/:id/jobs/:job_id/trace`: the job's whole log so far, as bytes */
+  jobTrace(projectId: number, jobId: number): Promise<Buffer>;
+  /** `GET /projects/:id/jobs/:job_id`, its status only (`running`, `success`, …) */
+  jobStatus(projectId: number, jobId: number): Promise<string>;
 }
 
 /** Checks what GitLab answered; a body of another shape means the URL is not (this version of) GitLab's API. */
@@ -184,6 +190,23 @@ export function createGitlabClient(
       );
       const response = await raw.put(`runners/${id}`, { body });
       return parsed(RunnerDetails, response.body, where('PUT /runners/:id'));
+    },
+    async jobTrace(projectId, jobId) {
+      const response = await raw.get(`projects/${projectId}/jobs/${jobId}/trace`);
+      const body: unknown = response.body;
+      if (typeof body === 'string') return Buffer.from(body, 'utf8');
+      if (body instanceof ArrayBuffer) return Buffer.from(body);
+      if (body instanceof Uint8Array) return Buffer.from(body);
+      // An empty log may come back as an empty object or nothing at all.
+      if (body === null || body === undefined || (typeof body === 'object' && Object.keys(body).length === 0))
+        return Buffer.alloc(0);
+      throw new GitlabUnreachableError(
+        `${where('GET /projects/:id/jobs/:job_id/trace')} did not answer a log.`,
+      );
+    },
+    async jobStatus(projectId, jobId) {
+      const response = await raw.get(`projects/${projectId}/jobs/${jobId}`);
+      return parsed(JobStatus, response.body, where('GET /projects/:id/jobs/:job_id')).status;
     },
   };
 }

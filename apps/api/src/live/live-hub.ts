@@ -12,14 +12,19 @@ import type { EventBus } from '../lib/event-bus.js';
 import { machinesRepository } from '../modules/machines/machines.repository.js';
 import { machinesService } from '../modules/machines/machines.service.js';
 import { rolloutStatus } from '../modules/revisions/rollout-status.js';
+import { traceTopic } from './trace-topic.js';
 
 const MAX_TOPICS_PER_CLIENT = 100;
+/** how often a watched job's log is read from GitLab (gitlab-runner sends it every 3 s while watched) */
+const TRACE_INTERVAL_MS = 3_000;
 const MAX_CLIENT_FRAME = 4096;
 
 interface Client {
   socket: WebSocket;
   topics: Set<LiveTopic>;
   alive: boolean;
+  /** job logs this client watches, and how to stop each */
+  traces: Map<LiveTopic, () => void>;
 }
 
 /** Browsers answer websocket pings by themselves; a socket that misses one is dead and is dropped. */
@@ -27,6 +32,10 @@ const PING_INTERVAL_MS = 30_000;
 
 export interface LiveHub {
   readonly clientCount: number;
+  /** job logs read from GitLab so far (one read per watched job per interval, whatever the viewers) */
+  readonly traceReads: number;
+  /** job logs polled now */
+  readonly tracesWatched: number;
 }
 
 declare module 'fastify' {
@@ -36,12 +45,38 @@ declare module 'fastify' {
 }
 
 export default fp(
-  async function liveHub(app: FastifyInstance, opts: { events: EventBus; coalesceMs?: number }) {
+  async function liveHub(
+    app: FastifyInstance,
+    opts: { events: EventBus; coalesceMs?: number; traceIntervalMs?: number },
+  ) {
     const clients = new Set<Client>();
+    const traces = traceTopic({
+      prisma: app.db.prisma,
+      gitlab: app.gitlab,
+      log: app.log,
+      intervalMs: opts.traceIntervalMs ?? TRACE_INTERVAL_MS,
+    });
+    const stopTraces = (client: Client, topic?: LiveTopic) => {
+      for (const [t, stop] of client.traces) {
+        if (topic && t !== topic) continue;
+        stop();
+        client.traces.delete(t);
+      }
+    };
+    const forget = (client: Client) => {
+      stopTraces(client);
+      clients.delete(client);
+    };
     const machines = machinesService({ repo: machinesRepository(app.db.prisma) });
     app.decorate('liveHub', {
       get clientCount() {
         return clients.size;
+      },
+      get traceReads() {
+        return traces.pollers.polls;
+      },
+      get tracesWatched() {
+        return traces.pollers.active;
       },
     });
 
@@ -110,7 +145,7 @@ export default fp(
       for (const c of clients) {
         if (!c.alive) {
           c.socket.terminate();
-          clients.delete(c);
+          forget(c);
           continue;
         }
         c.alive = false;
@@ -123,6 +158,7 @@ export default fp(
       clearInterval(pinger);
       unsubscribe();
       clearTimeout(timer);
+      traces.close();
       for (const c of clients) c.socket.close(1001, 'server shutting down');
     });
 
@@ -137,7 +173,7 @@ export default fp(
     }
 
     app.get('/live', { websocket: true, schema: { hide: true } }, (socket: WebSocket) => {
-      const client: Client = { socket, topics: new Set(), alive: true };
+      const client: Client = { socket, topics: new Set(), alive: true, traces: new Map() };
       socket.on('pong', () => (client.alive = true));
       clients.add(client);
       send(client, { type: 'ready' });
@@ -163,6 +199,7 @@ export default fp(
         const { type, topic } = parsed.data;
         if (type === 'unsubscribe') {
           client.topics.delete(topic);
+          stopTraces(client, topic);
           return;
         }
         if (client.topics.size >= MAX_TOPICS_PER_CLIENT) {
@@ -171,13 +208,23 @@ export default fp(
         }
         client.topics.add(topic);
         send(client, { type: 'subscribed', topic });
+        if (topic.startsWith('trace:')) {
+          // Subscribing again (after a reconnect, with the bytes already held) restarts from that offset.
+          stopTraces(client, topic);
+          const offset = parsed.data.type === 'subscribe' ? (parsed.data.offset ?? 0) : 0;
+          client.traces.set(
+            topic,
+            traces.watch(topic.slice('trace:'.length), offset, (m) => send(client, m)),
+          );
+          return;
+        }
         void initial(client, topic).catch((err: unknown) =>
           app.log.warn({ err }, 'live initial state failed'),
         );
       });
-      socket.on('close', () => clients.delete(client));
-      socket.on('error', () => clients.delete(client));
+      socket.on('close', () => forget(client));
+      socket.on('error', () => forget(client));
     });
   },
-  { name: 'live-hub', dependencies: ['db', 'agent-gateway'] },
+  { name: 'live-hub', dependencies: ['db', 'agent-gateway', 'gitlab'] },
 );

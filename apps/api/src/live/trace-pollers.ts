@@ -149,6 +149,7 @@ class JobPoller {
 
 export class TracePollers {
   private readonly pollers = new Map<string, JobPoller>();
+  private pollCount = 0;
   private readonly options: Required<Omit<TracePollerOptions, 'onError'>> &
     Pick<TracePollerOptions, 'onError'>;
 
@@ -158,12 +159,26 @@ export class TracePollers {
       scheduler: timerScheduler,
       maxChunkBytes: 256 * 1024,
       ...options,
+      upstream: (jobKey) => {
+        this.pollCount++;
+        return options.upstream(jobKey);
+      },
     };
   }
 
   /** jobs polled now */
   get active(): number {
     return this.pollers.size;
+  }
+
+  /** whether this job is polled now */
+  has(jobKey: string): boolean {
+    return this.pollers.has(jobKey);
+  }
+
+  /** upstream reads made so far, all jobs together */
+  get polls(): number {
+    return this.pollCount;
   }
 
   /**
