@@ -29,6 +29,7 @@ import { renderConfigToml } from './modules/revisions/render.js';
 import { storedRevisions } from './modules/revisions/revision-source.js';
 import type { ConfigRenderer } from './modules/revisions/revisions.service.js';
 import healthRoutes from './modules/health/health.routes.js';
+import gitlabSyncPlugin from './modules/sync/sync.plugin.js';
 import dbPlugin from './plugins/db.js';
 import downloadsPlugin from './plugins/downloads.js';
 import errorsPlugin from './plugins/errors.js';
@@ -115,6 +116,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     ...(deps.checkGitlabConnection && { checkConnection: deps.checkGitlabConnection }),
   });
   await app.register(revisionsPlugin, { events, render: deps.render ?? renderConfigToml });
+  await app.register(gitlabSyncPlugin);
   await app.register(healthRoutes, { migrationsDir: env.PADDOCK_MIGRATIONS_DIR ?? DEFAULT_MIGRATIONS_DIR });
   await app.register(
     async (api) => {

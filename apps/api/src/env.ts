@@ -69,6 +69,14 @@ export const EnvSchema = z
     PADDOCK_GITLAB_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
     /** how often a job log someone watches is read from GitLab (one read per job, whatever the viewers) */
     PADDOCK_TRACE_POLL_MS: z.coerce.number().int().min(200).max(60_000).default(3_000),
+    /** how often every connected GitLab's runners, runner managers and watched jobs are read; 0 turns it off */
+    PADDOCK_GITLAB_SYNC_INTERVAL_MS: z.coerce
+      .number()
+      .int()
+      .refine((ms) => ms === 0 || (ms >= 5_000 && ms <= 86_400_000), {
+        message: 'must be 0 (off) or between 5000 and 86400000',
+      })
+      .default(60_000),
     /** loopback port of the embedded database (0 = any free port) */
     PADDOCK_EMBEDDED_DB_PORT: Port.default(0),
   })

@@ -48,3 +48,55 @@ export type GitlabInstance = z.infer<typeof GitlabInstance>;
 
 export const GitlabInstanceList = z.object({ items: z.array(GitlabInstance) });
 export type GitlabInstanceList = z.infer<typeof GitlabInstanceList>;
+
+/** One sync of a GitLab: what it read and changed, what it cost, and why it failed if it did. */
+export const GitlabSyncRun = z.object({
+  startedAt: Timestamp,
+  finishedAt: Timestamp,
+  durationMs: z.number().int(),
+  /** requests sent to GitLab (a request retried after a 429 counts once) */
+  requests: z.number().int(),
+  /** null when the run finished; otherwise why it stopped (nothing is deleted because of a failed run) */
+  error: z.string().nullable(),
+  runners: z.object({
+    listed: z.number().int(),
+    updated: z.number().int(),
+    imported: z.number().int(),
+    /** runners GitLab no longer has, marked `gitlabStatus: "deleted"` this run */
+    deleted: z.number().int(),
+    /** runners whose tags and settings were read this run (a bounded number per run, in turn) */
+    detailsRead: z.number().int(),
+  }),
+  managers: z.object({
+    runnersRead: z.number().int(),
+    stored: z.number().int(),
+    /** managers whose system_id is a machine's */
+    linked: z.number().int(),
+  }),
+  jobs: z.object({
+    projects: z.number().int(),
+    /** pending and running jobs GitLab listed */
+    listed: z.number().int(),
+    /** snapshots GitLab no longer lists as pending or running, read once more for their final status */
+    reread: z.number().int(),
+    /** watched projects or groups GitLab refused to list (deleted, or not visible to the access token) */
+    scopeErrors: z.array(z.string()),
+  }),
+});
+export type GitlabSyncRun = z.infer<typeof GitlabSyncRun>;
+
+/** `GET /api/v1/gitlab-instances/:id/sync`. */
+export const GitlabSyncStatus = z.object({
+  gitlabInstanceId: Id,
+  /** PADDOCK_GITLAB_SYNC_INTERVAL_MS; 0: only on request */
+  intervalMs: z.number().int(),
+  /** a run is under way on the replica that answered */
+  running: z.boolean(),
+  /** end of the last run that finished without error, on any replica */
+  lastSyncAt: Timestamp.nullable(),
+  /** why the last run failed; null after a run that finished */
+  lastSyncError: z.string().nullable(),
+  /** the last run of the replica that answered (runs on other replicas show only in lastSyncAt/lastSyncError) */
+  lastRun: GitlabSyncRun.nullable(),
+});
+export type GitlabSyncStatus = z.infer<typeof GitlabSyncStatus>;

@@ -68,6 +68,8 @@ export const Runner = z.object({
   source: z.enum(['managed', 'imported']),
   gitlabStatus: z.string().nullable(),
   contactedAt: Timestamp.nullable(),
+  /** when the GitLab sync last found the runner in GitLab; with `gitlabStatus: "deleted"`, when it was last seen */
+  syncedAt: Timestamp.nullable().default(null),
   token: RunnerTokenInfo.nullable(),
   machineCount: z.number().int(),
   createdAt: Timestamp,
@@ -88,8 +90,30 @@ export const RunnerAssignment = z.object({
 });
 export type RunnerAssignment = z.infer<typeof RunnerAssignment>;
 
+/** GitLab's record of one host running the runner (GitLab keys it by gitlab-runner's system_id). */
+export const RunnerManagerInfo = z.object({
+  systemId: z.string(),
+  gitlabManagerId: z.number().int().nullable(),
+  version: z.string().nullable(),
+  platform: z.string().nullable(),
+  architecture: z.string().nullable(),
+  ipAddress: z.string().nullable(),
+  /** GitLab's view: online, offline, stale, never_contacted */
+  status: z.string().nullable(),
+  contactedAt: Timestamp.nullable(),
+  /** the machine with this system_id; null when no Paddock machine has it (a host Paddock does not manage) */
+  machine: z.object({ id: Id, hostname: z.string() }).nullable(),
+});
+export type RunnerManagerInfo = z.infer<typeof RunnerManagerInfo>;
+
 export const RunnerDetail = Runner.extend({
   assignments: z.array(RunnerAssignment),
+  /** as GitLab listed them at the last sync */
+  managers: z.array(RunnerManagerInfo).default([]),
+  /** assigned machines GitLab has no manager for yet (gitlab-runner has not contacted GitLab from them) */
+  machinesWithoutManager: z
+    .array(z.object({ machineId: Id, hostname: z.string(), systemId: z.string().nullable() }))
+    .default([]),
 });
 export type RunnerDetail = z.infer<typeof RunnerDetail>;
 

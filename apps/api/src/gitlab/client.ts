@@ -13,6 +13,17 @@ import type { SecretBox } from '../lib/secrets.js';
 import { GitlabUnreachableError } from './errors.js';
 import { createLimiter, type Limiter } from './limiter.js';
 import { createTransport, gitbeakerRequester, type Transport, type TransportOptions } from './transport.js';
+import {
+  GroupProject,
+  Job,
+  ProtectedRef,
+  RunnerOwners,
+  RunnerSummary,
+  type GitlabGroupProject,
+  type GitlabJob,
+  type GitlabRunnerSummary,
+} from './listings.js';
+import { allPages } from './pagination.js';
 
 const Version = z.object({ version: z.string().min(1), revision: z.string().optional() });
 export type GitlabVersion = z.infer<typeof Version>;
@@ -56,6 +67,8 @@ const RunnerDetails = z.looseObject({
   contacted_at: z.string().nullable(),
 });
 export type GitlabRunnerDetails = z.infer<typeof RunnerDetails>;
+/** A runner's details and who owns it: a group runner's groups, a project runner's projects. */
+export type GitlabRunnerWithOwners = GitlabRunnerDetails & { groupIds: number[]; projectIds: number[] };
 
 const RunnerManagers = z.array(
   z.looseObject({
@@ -121,6 +134,19 @@ export interface GitlabClient {
   jobTrace(projectId: number, jobId: number): Promise<Buffer>;
   /** `GET /projects/:id/jobs/:job_id`, its status only (`running`, `success`, …) */
   jobStatus(projectId: number, jobId: number): Promise<string>;
+  // Lists the GitLab sync reads (shapes in listings.ts). Paginated ones follow every page through X-Next-Page.
+  /** `GET /runners/all` (administrators only): every runner of this GitLab */
+  allRunners(): Promise<GitlabRunnerSummary[]>;
+  /** `GET /runners/:id`, with the ids of the groups or projects the runner belongs to */
+  runnerWithOwners(id: number): Promise<GitlabRunnerWithOwners>;
+  /** `GET /projects/:id/jobs?scope[]=…`: the project's jobs in those states, newest first */
+  projectJobs(projectId: number, scopes: readonly string[]): Promise<GitlabJob[]>;
+  /** `GET /projects/:id/jobs/:job_id` */
+  projectJob(projectId: number, jobId: number): Promise<GitlabJob>;
+  /** `GET /groups/:id/projects?include_subgroups=true`: the group's own projects and its subgroups' */
+  groupProjects(groupId: number): Promise<GitlabGroupProject[]>;
+  /** `GET /projects/:id/protected_branches` or `…/protected_tags`: names and `*` patterns */
+  protectedRefNames(projectId: number, kind: 'branches' | 'tags'): Promise<string[]>;
 }
 
 /** Checks what GitLab answered; a body of another shape means the URL is not (this version of) GitLab's API. */
@@ -208,6 +234,55 @@ export function createGitlabClient(
       const response = await raw.get(`projects/${projectId}/jobs/${jobId}`);
       return parsed(JobStatus, response.body, where('GET /projects/:id/jobs/:job_id')).status;
     },
+    async allRunners() {
+      return allPages(
+        (searchParams) => raw.get('runners/all', { searchParams }),
+        {},
+        (body) => parsed(z.array(RunnerSummary), body, where('GET /runners/all')),
+        where('GET /runners/all'),
+      );
+    },
+    async runnerWithOwners(id) {
+      const body = await runners.show(id);
+      const details = parsed(RunnerDetails, body, where('GET /runners/:id'));
+      const owners = parsed(RunnerOwners, body, where('GET /runners/:id'));
+      return {
+        ...details,
+        groupIds: owners.groups.map((g) => g.id),
+        projectIds: owners.projects.map((p) => p.id),
+      };
+    },
+    async projectJobs(projectId, scopes) {
+      return allPages(
+        (searchParams) => raw.get(`projects/${projectId}/jobs`, { searchParams }),
+        { scope: [...scopes] },
+        (body) => parsed(z.array(Job), body, where('GET /projects/:id/jobs')),
+        where('GET /projects/:id/jobs'),
+      );
+    },
+    async projectJob(projectId, jobId) {
+      const response = await raw.get(`projects/${projectId}/jobs/${jobId}`);
+      return parsed(Job, response.body, where('GET /projects/:id/jobs/:job_id'));
+    },
+    async groupProjects(groupId) {
+      // Projects shared into the group from elsewhere are not the group's: their jobs belong to their own group.
+      return allPages(
+        (searchParams) => raw.get(`groups/${groupId}/projects`, { searchParams }),
+        { include_subgroups: true, with_shared: false, simple: true },
+        (body) => parsed(z.array(GroupProject), body, where('GET /groups/:id/projects')),
+        where('GET /groups/:id/projects'),
+      );
+    },
+    async protectedRefNames(projectId, kind) {
+      const route = `GET /projects/:id/protected_${kind}`;
+      const refs = await allPages(
+        (searchParams) => raw.get(`projects/${projectId}/protected_${kind}`, { searchParams }),
+        {},
+        (body) => parsed(z.array(ProtectedRef), body, where(route)),
+        where(route),
+      );
+      return refs.map((r) => r.name);
+    },
   };
 }
 
@@ -216,10 +291,31 @@ export interface GitlabClientOptions extends Omit<TransportOptions, 'limiter'> {
   concurrency: number;
 }
 
+export interface RequestObserver {
+  /** one request is about to be sent (a 429 retried inside the transport counts once) */
+  onRequest(): void;
+}
+
+function observed(transport: Transport, observer: RequestObserver | undefined): Transport {
+  if (!observer) return transport;
+  return {
+    send(method, endpoint, request) {
+      observer.onRequest();
+      return transport.send(method, endpoint, request);
+    },
+  };
+}
+
 /** Makes clients; clients of the same GitLab URL share one limiter, however many are made. */
 export interface GitlabClients {
-  /** a client using a connected instance's stored access token */
-  gitlabClientFor(instance: { url: string; accessTokenCiphertext: string }): GitlabClient;
+  /**
+   * a client using a connected instance's stored access token; `observer.onRequest` is told of every request it
+   * sends (the sync counts what one run costs)
+   */
+  gitlabClientFor(
+    instance: { url: string; accessTokenCiphertext: string },
+    observer?: RequestObserver,
+  ): GitlabClient;
   /** a client using an access token that is not stored (yet): checking it before it is saved */
   gitlabClientWithToken(url: string, accessToken: string): GitlabClient;
 }
@@ -238,12 +334,12 @@ export function gitlabClients(deps: { secrets: SecretBox; options: GitlabClientO
     return createTransport(url, { ...transportOptions, limiter });
   };
   return {
-    gitlabClientFor(instance) {
+    gitlabClientFor(instance, observer) {
       const { url, accessTokenCiphertext } = instance;
       return createGitlabClient(
         url,
         async () => secrets.decrypt(accessTokenCiphertext, 'gitlab-access-token'),
-        transportFor(url),
+        observed(transportFor(url), observer),
       );
     },
     gitlabClientWithToken(url, accessToken) {

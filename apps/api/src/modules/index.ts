@@ -10,6 +10,7 @@ import limitsRoutes from './limits/limits.routes.js';
 import machinesRoutes from './machines/machines.routes.js';
 import revisionsRoutes from './revisions/revisions.routes.js';
 import runnersRoutes from './runners/runners.routes.js';
+import syncRoutes from './sync/sync.routes.js';
 import tagsRoutes from './tags/tags.routes.js';
 
 export const apiModules: FastifyPluginAsync[] = [
@@ -20,5 +21,6 @@ export const apiModules: FastifyPluginAsync[] = [
   revisionsRoutes,
   limitsRoutes,
   runnersRoutes,
+  syncRoutes,
   tagsRoutes,
 ];

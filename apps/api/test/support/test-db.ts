@@ -54,6 +54,8 @@ export function testEnv(overrides: Record<string, string> = {}): Env {
     PADDOCK_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'paddock-test-')),
     PADDOCK_WEB_DIR: path.join(os.tmpdir(), 'paddock-no-web'),
     LOG_LEVEL: 'silent',
+    // Tests run a sync pass themselves when they want one; a timer would touch other tests' GitLab rows.
+    PADDOCK_GITLAB_SYNC_INTERVAL_MS: '0',
     ...overrides,
   });
 }

@@ -101,6 +101,8 @@ export function jobsRepository(prisma: PrismaClient) {
           FROM runners r
           LEFT JOIN assignments a ON a.runner_id = r.id
           LEFT JOIN machines m ON m.id = a.machine_id
+         -- A runner deleted in GitLab takes no jobs, whatever hosts still carry it.
+         WHERE r.gitlab_status IS DISTINCT FROM 'deleted'
          GROUP BY r.id`;
       return rows.map((r) => {
         // Runners Paddock places on hosts count as online through those hosts; others (imported) by GitLab.

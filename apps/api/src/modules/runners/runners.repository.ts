@@ -13,6 +13,10 @@ const includeDetail = {
     include: { machine: { select: { id: true, hostname: true, systemId: true } } },
     orderBy: { machine: { hostname: 'asc' } },
   },
+  managers: {
+    include: { machine: { select: { id: true, hostname: true } } },
+    orderBy: { systemId: 'asc' },
+  },
 } as const;
 
 export type RunnerRow = Prisma.RunnerGetPayload<{ include: typeof include }>;

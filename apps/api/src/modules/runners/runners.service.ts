@@ -29,6 +29,7 @@ export function toRunnerDto(row: RunnerRow): Runner {
     source: row.source,
     gitlabStatus: row.gitlabStatus,
     contactedAt: row.contactedAt?.toISOString() ?? null,
+    syncedAt: row.syncedAt?.toISOString() ?? null,
     token: t && {
       last4: t.last4,
       obtainedAt: t.obtainedAt.toISOString(),
@@ -45,6 +46,7 @@ export function toRunnerDto(row: RunnerRow): Runner {
 }
 
 export function toRunnerDetailDto(row: RunnerDetailRow): RunnerDetail {
+  const managedMachines = new Set(row.managers.map((m) => m.machineId));
   return {
     ...toRunnerDto(row),
     assignments: row.assignments.map((a) => ({
@@ -55,6 +57,20 @@ export function toRunnerDetailDto(row: RunnerDetailRow): RunnerDetail {
       requestConcurrencyOverride: a.requestConcurrencyOverride,
       effectiveLimit: a.effectiveLimit,
     })),
+    managers: row.managers.map((m) => ({
+      systemId: m.systemId,
+      gitlabManagerId: m.gitlabManagerId,
+      version: m.version,
+      platform: m.platform,
+      architecture: m.architecture,
+      ipAddress: m.ipAddress,
+      status: m.status,
+      contactedAt: m.contactedAt?.toISOString() ?? null,
+      machine: m.machine && { id: m.machine.id, hostname: m.machine.hostname },
+    })),
+    machinesWithoutManager: row.assignments
+      .filter((a) => !managedMachines.has(a.machine.id))
+      .map((a) => ({ machineId: a.machine.id, hostname: a.machine.hostname, systemId: a.machine.systemId })),
   };
 }
 
