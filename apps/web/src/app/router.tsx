@@ -52,6 +52,15 @@ const runnersRoute = createRoute({
   component: lazyRouteComponent(() => import('../features/runners/components/runners-page'), 'RunnersPage'),
 });
 
+const registerRunnerRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: 'runners/new',
+  component: lazyRouteComponent(
+    () => import('../features/runners/components/register-runner-page'),
+    'RegisterRunnerPage',
+  ),
+});
+
 const runnerRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: 'runners/$id',
@@ -67,6 +76,12 @@ const jobsRoute = createRoute({
   component: lazyRouteComponent(() => import('../features/jobs/components/jobs-page'), 'JobsPage'),
 });
 
+const jobTraceRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: 'jobs/$jobId',
+  component: lazyRouteComponent(() => import('../features/jobs/components/job-trace-page'), 'JobTracePage'),
+});
+
 const gitlabRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: 'gitlab',
@@ -78,8 +93,10 @@ export const routeTree = rootRoute.addChildren([
   machinesRoute,
   machineRoute,
   runnersRoute,
+  registerRunnerRoute,
   runnerRoute,
   jobsRoute,
+  jobTraceRoute,
   gitlabRoute,
 ]);
 

@@ -15,11 +15,14 @@ export interface FieldProps {
   /** Hide the label visually (it stays for screen readers), e.g. inside a table row that has column headers. */
   labelHidden?: boolean;
   className?: string;
+  /** The control's id, when something else must point at it (an error summary link); generated otherwise. */
+  id?: string;
   children: (control: FieldControlProps) => ReactNode;
 }
 
-export function Field({ label, hint, error, labelHidden, className, children }: FieldProps) {
-  const id = useId();
+export function Field({ label, hint, error, labelHidden, className, id: givenId, children }: FieldProps) {
+  const generatedId = useId();
+  const id = givenId ?? generatedId;
   const hintId = `${id}-hint`;
   const errorId = `${id}-error`;
   const describedBy = [hint ? hintId : null, error ? errorId : null].filter(Boolean).join(' ') || undefined;

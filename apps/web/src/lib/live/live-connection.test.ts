@@ -1,12 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { LiveServerMessage, LiveTopic } from '@paddock/contracts';
 import { aMachine } from '../../features/machines/testing';
-import { backoffDelay, LIVE_MAX_DELAY_MS, LiveConnection, liveUrl } from './live-connection';
+import { backoffDelay, LIVE_MAX_DELAY_MS, LiveConnection, liveUrl, messageTopics } from './live-connection';
 import type { LiveState } from './live-connection';
 import { fakeLiveSockets } from './testing';
 
 const M1 = 'machine:0190f1a2-0000-7000-8000-000000000001' as const;
 const M2 = 'machine:0190f1a2-0000-7000-8000-000000000002' as const;
+const JOB = '0190f1a2-0000-7000-8000-00000000c0de';
+const TRACE = `trace:${JOB}` as const;
 
 function connect(random = () => 0.5) {
   const server = fakeLiveSockets();
@@ -199,5 +201,80 @@ describe('LiveConnection', () => {
     expect(server.sockets).toHaveLength(2);
     server.latest().accept();
     expect(server.latest().sent).toEqual([{ type: 'subscribe', topic: M1 }]);
+  });
+
+  it('sends the smallest offset of a trace topic, again for a newcomer, and the current one after a reconnect', () => {
+    const { live, server } = connect();
+    const socket = server.latest();
+    socket.accept();
+
+    let held = 120;
+    const first = live.subscribe(TRACE, { offset: () => held });
+    expect(socket.sent).toEqual([{ type: 'subscribe', topic: TRACE, offset: 120 }]);
+
+    // A second viewer with nothing yet needs the log from the start.
+    const second = live.subscribe(TRACE, { offset: () => 0 });
+    expect(socket.sent.at(-1)).toEqual({ type: 'subscribe', topic: TRACE, offset: 0 });
+    second();
+    expect(socket.sent).toHaveLength(2);
+
+    held = 4096;
+    socket.drop();
+    vi.advanceTimersByTime(LIVE_MAX_DELAY_MS);
+    server.latest().accept();
+    expect(server.latest().sent).toEqual([{ type: 'subscribe', topic: TRACE, offset: 4096 }]);
+
+    held = 5000;
+    live.resubscribe(TRACE);
+    expect(server.latest().sent.at(-1)).toEqual({ type: 'subscribe', topic: TRACE, offset: 5000 });
+
+    first();
+    live.resubscribe(TRACE);
+    expect(server.latest().sent.slice(1)).toEqual([
+      { type: 'subscribe', topic: TRACE, offset: 5000 },
+      { type: 'unsubscribe', topic: TRACE },
+    ]);
+  });
+
+  it("hands a subscriber's onMessage only its topic's messages, until it unsubscribes", () => {
+    const { live, server } = connect();
+    const socket = server.latest();
+    socket.accept();
+    const machine = aMachine();
+    const forTrace: string[] = [];
+    const forMachines: string[] = [];
+    const stopTrace = live.subscribe(TRACE, { onMessage: (m) => forTrace.push(m.type) });
+    live.subscribe('machines', { onMessage: (m) => forMachines.push(m.type) });
+
+    socket.receive({ type: 'trace', jobId: JOB, offset: 0, data: 'hello\n' });
+    socket.receive({
+      type: 'trace',
+      jobId: '0190f1a2-0000-7000-8000-00000000beef',
+      offset: 0,
+      data: 'other',
+    });
+    socket.receive({ type: 'machine', machine });
+    socket.receive({ type: 'traceError', jobId: JOB, message: 'GitLab answered 502' });
+    socket.receive({ type: 'traceEnd', jobId: JOB, size: 6 });
+    stopTrace();
+    socket.receive({ type: 'trace', jobId: JOB, offset: 6, data: 'late' });
+
+    expect(forTrace).toEqual(['trace', 'traceError', 'traceEnd']);
+    expect(forMachines).toEqual(['machine']);
+  });
+});
+
+describe('messageTopics', () => {
+  it('names the topics a message is for', () => {
+    const machine = aMachine();
+    expect(messageTopics({ type: 'machine', machine })).toEqual(['machines', `machine:${machine.id}`]);
+    expect(messageTopics({ type: 'traceEnd', jobId: JOB, size: 1 })).toEqual([TRACE]);
+    expect(
+      messageTopics({
+        type: 'registration',
+        registration: { registrationId: JOB, step: 'gitlab', state: 'started' },
+      }),
+    ).toEqual([`registration:${JOB}`]);
+    expect(messageTopics({ type: 'ready' })).toEqual([]);
   });
 });

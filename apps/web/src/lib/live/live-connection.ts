@@ -6,10 +6,14 @@
  * - After a drop it reconnects with exponential backoff and full jitter (capped at 30 s) and subscribes to every
  *   current topic again; the server answers each subscription with the current state, which repairs the gap.
  * - Every frame is parsed with `LiveServerMessage`; what does not parse is dropped and logged.
+ * - A subscriber may pass `onMessage` to hear only its topic's messages, and `offset` (for `trace:` topics) to say
+ *   how much of the log it holds; every subscribe message then carries the smallest offset of the topic's
+ *   subscribers, so a reconnect resumes where each one stopped and duplicates are theirs to skip.
  *
  * The socket is a doorbell: REST stays the source of truth, so pages fall back to polling while this is not `live`.
  */
 import { LiveServerMessage, LiveTopic } from '@paddock/contracts';
+import type { LiveClientMessage } from '@paddock/contracts';
 
 export type LiveState =
   | { status: 'connecting' }
@@ -68,11 +72,36 @@ export function backoffDelay(
 
 type Listener<T> = (value: T) => void;
 
+export interface SubscribeOptions {
+  /** Messages of this topic only (see `messageTopics`). */
+  onMessage?: Listener<LiveServerMessage>;
+  /** `trace:` topics: the bytes of the log this subscriber already holds, read whenever a subscribe is sent. */
+  offset?: () => number;
+}
+
+/** The topics a server message belongs to: what `SubscribeOptions.onMessage` listeners are matched on. */
+export function messageTopics(message: LiveServerMessage): LiveTopic[] {
+  switch (message.type) {
+    case 'machine':
+      return ['machines', `machine:${message.machine.id}`];
+    case 'rollout':
+      return [`rollout:${message.rollout.rolloutId}`];
+    case 'registration':
+      return [`registration:${message.registration.registrationId}`];
+    case 'trace':
+    case 'traceEnd':
+    case 'traceError':
+      return [`trace:${message.jobId}`];
+    default:
+      return [];
+  }
+}
+
 export class LiveConnection {
   readonly #options: LiveConnectionOptions;
   readonly #random: () => number;
   readonly #now: () => number;
-  readonly #topics = new Map<LiveTopic, number>();
+  readonly #topics = new Map<LiveTopic, Set<SubscribeOptions>>();
   readonly #messageListeners = new Set<Listener<LiveServerMessage>>();
   readonly #stateListeners = new Set<Listener<LiveState>>();
   #state: LiveState = { status: 'connecting' };
@@ -111,23 +140,40 @@ export class LiveConnection {
    * Asks for `topic` until the returned function is called. Several subscribers share one server subscription.
    * A topic the protocol would reject (e.g. a machine id that is not a UUID) is ignored.
    */
-  subscribe(topic: LiveTopic): () => void {
+  subscribe(topic: LiveTopic, options: SubscribeOptions = {}): () => void {
     if (!LiveTopic.safeParse(topic).success) return () => {};
-    const count = this.#topics.get(topic) ?? 0;
-    this.#topics.set(topic, count + 1);
-    if (count === 0) this.#send({ type: 'subscribe', topic });
+    // Each call gets its own entry, so the same options object passed twice still counts twice.
+    const subscriber: SubscribeOptions = { ...options };
+    const subscribers = this.#topics.get(topic) ?? new Set<SubscribeOptions>();
+    this.#topics.set(topic, subscribers);
+    subscribers.add(subscriber);
+    // A newcomer holding an offset needs what precedes it too, so the server hears about it even when the topic
+    // is already subscribed.
+    if (subscribers.size === 1 || subscriber.offset) this.#send(this.#subscribeMessage(topic));
     let done = false;
     return () => {
       if (done) return;
       done = true;
-      const left = (this.#topics.get(topic) ?? 1) - 1;
-      if (left > 0) {
-        this.#topics.set(topic, left);
-        return;
-      }
+      subscribers.delete(subscriber);
+      if (subscribers.size > 0) return;
       this.#topics.delete(topic);
       this.#send({ type: 'unsubscribe', topic });
     };
+  }
+
+  /**
+   * Subscribes again to a topic already subscribed to, with the current offsets: for a subscriber that noticed a
+   * gap (a piece beyond what it holds) and wants the server to send from where it really is.
+   */
+  resubscribe(topic: LiveTopic): void {
+    if (this.#topics.has(topic)) this.#send(this.#subscribeMessage(topic));
+  }
+
+  #subscribeMessage(topic: LiveTopic): LiveClientMessage {
+    const offsets = [...(this.#topics.get(topic) ?? [])].flatMap((s) => (s.offset ? [s.offset()] : []));
+    return offsets.length > 0
+      ? { type: 'subscribe', topic, offset: Math.min(...offsets) }
+      : { type: 'subscribe', topic };
   }
 
   /** Opens the socket; safe to call again after `stop()` (React runs effects twice in development). */
@@ -187,11 +233,15 @@ export class LiveConnection {
       // The server listens for subscriptions once it says `ready`; send everything asked for meanwhile.
       this.#attempt = 0;
       this.#setState({ status: 'live' });
-      for (const topic of this.#topics.keys()) this.#send({ type: 'subscribe', topic });
+      for (const topic of this.#topics.keys()) this.#send(this.#subscribeMessage(topic));
     } else if (message.type === 'error') {
       console.warn('live: the server rejected a message:', message.message);
     }
     for (const listener of this.#messageListeners) listener(message);
+    for (const topic of messageTopics(message)) {
+      // A copy: a listener may unsubscribe (its own or another entry) while being called.
+      for (const subscriber of [...(this.#topics.get(topic) ?? [])]) subscriber.onMessage?.(message);
+    }
   }
 
   #lost(): void {
@@ -211,7 +261,7 @@ export class LiveConnection {
     }, delay);
   }
 
-  #send(message: { type: 'subscribe' | 'unsubscribe'; topic: LiveTopic }): void {
+  #send(message: LiveClientMessage): void {
     // Before `ready` nothing is sent: the `ready` handler subscribes to every current topic at once.
     if (this.#state.status !== 'live' || this.#socket?.readyState !== OPEN) return;
     this.#socket.send(JSON.stringify(message));

@@ -1,11 +1,12 @@
 import { useState } from 'react';
 import type { FormEvent } from 'react';
 import { CreateGitlabInstanceBody, UpdateGitlabInstanceBody } from '@paddock/contracts';
-import type { FieldError, GitlabInstance } from '@paddock/contracts';
-import type { z } from 'zod';
+import type { GitlabInstance } from '@paddock/contracts';
 import { Button } from '../../../components/ui/button';
 import { Field } from '../../../components/ui/field';
-import { describeError, isApiError } from '../../../lib/api-client';
+import { FormErrorSummary } from '../../../components/ui/form-error-summary';
+import { formErrorsFromError, formErrorsFromIssues, NO_FORM_ERRORS } from '../../../lib/form-errors';
+import type { FormErrors } from '../../../lib/form-errors';
 import { useCreateGitlabInstance } from '../api/create-gitlab-instance';
 import { useUpdateGitlabInstance } from '../api/update-gitlab-instance';
 
@@ -13,38 +14,8 @@ const FIELDS = ['name', 'url', 'accessToken'] as const;
 type FormField = (typeof FIELDS)[number];
 type Values = Record<FormField, string>;
 
-export interface FormErrors {
-  fields: Partial<Record<FormField, string>>;
-  general: string[];
-}
-
-const NO_ERRORS: FormErrors = { fields: {}, general: [] };
-
-function isFormField(name: string | undefined): name is FormField {
-  return FIELDS.some((f) => f === name);
-}
-
-/** Client-side issues, keyed by the field they name; issues about the whole body (e.g. "nothing to change") are general. */
-export function errorsFromIssues(issues: z.core.$ZodIssue[]): FormErrors {
-  const result: FormErrors = { fields: {}, general: [] };
-  for (const issue of issues) {
-    const field = issue.path[0];
-    if (typeof field === 'string' && isFormField(field)) result.fields[field] ??= issue.message;
-    else result.general.push(issue.message);
-  }
-  return result;
-}
-
-/** Server field errors name the request part (`body.url`); strip it to find the input. */
-export function errorsFromServer(errors: FieldError[]): FormErrors {
-  const result: FormErrors = { fields: {}, general: [] };
-  for (const error of errors) {
-    const field = error.path.replace(/^body\./, '');
-    if (isFormField(field)) result.fields[field] ??= error.message;
-    else result.general.push(`${error.path}: ${error.message}`);
-  }
-  return result;
-}
+/** Issues and field errors about these inputs go on them; anything else (e.g. "nothing to change") is general. */
+const fieldOf = (path: string): FormField | undefined => FIELDS.find((f) => f === path);
 
 interface GitlabInstanceFormProps {
   /** Edit this instance; without it the form connects a new one. */
@@ -63,7 +34,7 @@ export function GitlabInstanceForm({ instance, onDone, onCancel }: GitlabInstanc
 
 function CreateForm({ onDone }: { onDone?: (instance: GitlabInstance) => void }) {
   const create = useCreateGitlabInstance();
-  const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
+  const [errors, setErrors] = useState<FormErrors>(NO_FORM_ERRORS);
   const [formKey, setFormKey] = useState(0);
   const [connected, setConnected] = useState<string>();
 
@@ -72,10 +43,10 @@ function CreateForm({ onDone }: { onDone?: (instance: GitlabInstance) => void })
     setConnected(undefined);
     const parsed = CreateGitlabInstanceBody.safeParse(readValues(event.currentTarget));
     if (!parsed.success) {
-      setErrors(errorsFromIssues(parsed.error.issues));
+      setErrors(formErrorsFromIssues(parsed.error.issues, { field: fieldOf }));
       return;
     }
-    setErrors(NO_ERRORS);
+    setErrors(NO_FORM_ERRORS);
     create.mutate(parsed.data, {
       onSuccess: (created) => {
         // A fresh form drops the token from the DOM as soon as it is stored.
@@ -83,14 +54,14 @@ function CreateForm({ onDone }: { onDone?: (instance: GitlabInstance) => void })
         setConnected(created.name);
         onDone?.(created);
       },
-      onError: (error) => setErrors(serverErrors(error)),
+      onError: (error) => setErrors(formErrorsFromError(error, { field: fieldOf })),
     });
   };
 
   return (
     <form key={formKey} className="form" onSubmit={submit} noValidate>
       <FormFields errors={errors} tokenRequired />
-      <FormErrorsSummary errors={errors} />
+      <FormErrorSummary errors={errors} />
       <div className="form-actions">
         <Button type="submit" variant="primary" busy={create.isPending}>
           Connect GitLab
@@ -113,7 +84,7 @@ function EditForm({
   onCancel?: () => void;
 }) {
   const update = useUpdateGitlabInstance(instance.id);
-  const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
+  const [errors, setErrors] = useState<FormErrors>(NO_FORM_ERRORS);
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -125,20 +96,20 @@ function EditForm({
     if (values.accessToken !== '') body.accessToken = values.accessToken;
     const parsed = UpdateGitlabInstanceBody.safeParse(body);
     if (!parsed.success) {
-      setErrors(errorsFromIssues(parsed.error.issues));
+      setErrors(formErrorsFromIssues(parsed.error.issues, { field: fieldOf }));
       return;
     }
-    setErrors(NO_ERRORS);
+    setErrors(NO_FORM_ERRORS);
     update.mutate(parsed.data, {
       onSuccess: (updated) => onDone?.(updated),
-      onError: (error) => setErrors(serverErrors(error)),
+      onError: (error) => setErrors(formErrorsFromError(error, { field: fieldOf })),
     });
   };
 
   return (
     <form className="form" onSubmit={submit} noValidate>
       <FormFields errors={errors} initial={instance} />
-      <FormErrorsSummary errors={errors} />
+      <FormErrorSummary errors={errors} />
       <div className="form-actions">
         <Button type="submit" variant="primary" busy={update.isPending}>
           Save changes
@@ -220,17 +191,6 @@ function FormFields({
   );
 }
 
-function FormErrorsSummary({ errors }: { errors: FormErrors }) {
-  if (errors.general.length === 0) return null;
-  return (
-    <div className="form-error" role="alert">
-      {errors.general.map((message) => (
-        <p key={message}>{message}</p>
-      ))}
-    </div>
-  );
-}
-
 function readValues(form: HTMLFormElement): Values {
   const data = new FormData(form);
   return {
@@ -238,12 +198,4 @@ function readValues(form: HTMLFormElement): Values {
     url: String(data.get('url') ?? '').trim(),
     accessToken: String(data.get('accessToken') ?? ''),
   };
-}
-
-function serverErrors(error: unknown): FormErrors {
-  if (isApiError(error) && error.fieldErrors.length > 0) {
-    const mapped = errorsFromServer(error.fieldErrors);
-    return mapped;
-  }
-  return { fields: {}, general: [describeError(error)] };
 }

@@ -39,6 +39,17 @@ const stuckJob: Job = {
   stuckText: 'No online runner has these tags.',
 };
 
+const runningJob: Job = {
+  ...stuckJob,
+  id: '0190f1a2-0000-7000-8000-00000000c002',
+  gitlabJobId: 9002,
+  name: 'build',
+  status: 'running',
+  startedAt: '2026-11-23T11:05:00.000Z',
+  stuckReason: null,
+  stuckText: null,
+};
+
 describe('JobsPage', () => {
   it('shows queues by tag set with waits and stuck counts in words, and each stuck job with its reason', async () => {
     stubFetch(({ url }) => {
@@ -66,6 +77,8 @@ describe('JobsPage', () => {
         });
       if (url.pathname === '/api/v1/jobs' && url.searchParams.get('stuck') === 'true')
         return json({ items: [stuckJob] });
+      if (url.pathname === '/api/v1/jobs' && url.searchParams.get('status') === 'running')
+        return json({ items: [runningJob] });
       return undefined;
     });
     renderApp('/jobs');
@@ -82,6 +95,11 @@ describe('JobsPage', () => {
     );
     expect(within(stuck).getByText('No online runner has these tags.')).toBeTruthy();
     expect(within(stuck).getByText('(protected)')).toBeTruthy();
+    expect(within(stuck).getByLabelText('Log of train-model #9001').getAttribute('href')).toBe(
+      `/jobs/${stuckJob.id}`,
+    );
+    const runningLog = await screen.findByLabelText('Log of build #9002');
+    expect(runningLog.getAttribute('href')).toBe(`/jobs/${runningJob.id}`);
   });
 
   it('says how jobs come to appear when nothing is queued', async () => {

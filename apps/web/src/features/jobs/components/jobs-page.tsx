@@ -1,3 +1,4 @@
+import { Link } from '@tanstack/react-router';
 import type { Job, StuckReason, TagSetQueue } from '@paddock/contracts';
 import { ChipList } from '../../../components/ui/chip';
 import { EmptyState } from '../../../components/ui/empty-state';
@@ -31,6 +32,7 @@ export function JobsPage() {
   useDocumentTitle('Jobs');
   const queues = useQueues();
   const stuck = useJobList({ status: 'pending', stuck: true });
+  const running = useJobList({ status: 'running' });
 
   return (
     <div className="page">
@@ -82,6 +84,24 @@ export function JobsPage() {
           <p className="muted">No pending job is stuck: every one has a runner that can take it.</p>
         ) : (
           <StuckJobsTable jobs={stuck.data.items} />
+        )}
+      </section>
+      <section aria-labelledby="running-heading">
+        <h2 id="running-heading">Running jobs</h2>
+        {running.isPending ? (
+          <LoadingState label="Loading running jobs…" />
+        ) : running.isError ? (
+          <ErrorState
+            title="Could not load running jobs"
+            error={running.error}
+            onRetry={() => void running.refetch()}
+            retrying={running.isFetching}
+            level={3}
+          />
+        ) : running.data.items.length === 0 ? (
+          <p className="muted">No job of the watched projects is running.</p>
+        ) : (
+          <RunningJobsTable jobs={running.data.items} />
         )}
       </section>
     </div>
@@ -166,6 +186,7 @@ function StuckJobsTable({ jobs }: { jobs: Job[] }) {
               Waiting
             </th>
             <th scope="col">Why it waits</th>
+            <th scope="col">Log</th>
           </tr>
         </thead>
         <tbody>
@@ -185,6 +206,58 @@ function StuckJobsTable({ jobs }: { jobs: Job[] }) {
               </td>
               <td className="cell-number">{formatWait(j.waitSeconds)}</td>
               <td>{j.stuckText}</td>
+              <td>
+                <LogLink job={j} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </TableWrap>
+  );
+}
+
+/** The job's live log in Paddock (its name links to GitLab). */
+function LogLink({ job }: { job: Job }) {
+  return (
+    <Link to="/jobs/$jobId" params={{ jobId: job.id }} aria-label={`Log of ${job.name} #${job.gitlabJobId}`}>
+      Log
+    </Link>
+  );
+}
+
+function RunningJobsTable({ jobs }: { jobs: Job[] }) {
+  return (
+    <TableWrap label="Running jobs">
+      <table className="table">
+        <thead>
+          <tr>
+            <th scope="col">Job</th>
+            <th scope="col">Project</th>
+            <th scope="col">Tags</th>
+            <th scope="col">Ref</th>
+            <th scope="col">Started</th>
+            <th scope="col">Log</th>
+          </tr>
+        </thead>
+        <tbody>
+          {jobs.map((j) => (
+            <tr key={j.id}>
+              <th scope="row">
+                {j.webUrl ? <a href={j.webUrl}>{j.name}</a> : j.name}{' '}
+                <span className="muted">#{j.gitlabJobId}</span>
+              </th>
+              <td>{j.projectPath ?? j.projectId}</td>
+              <td>
+                <ChipList items={j.tags} empty="untagged" />
+              </td>
+              <td>{j.ref ?? '—'}</td>
+              <td>
+                <RelativeTime value={j.startedAt} fallback="—" />
+              </td>
+              <td>
+                <LogLink job={j} />
+              </td>
             </tr>
           ))}
         </tbody>

@@ -1,5 +1,7 @@
+import { useState } from 'react';
 import { getRouteApi, Link } from '@tanstack/react-router';
 import type { RunnerDetail } from '@paddock/contracts';
+import { Button } from '../../../components/ui/button';
 import { TableWrap } from '../../../components/ui/table-wrap';
 import { ChipList } from '../../../components/ui/chip';
 import { Detail, DetailList } from '../../../components/ui/details';
@@ -11,7 +13,11 @@ import { RelativeTime } from '../../../components/ui/relative-time';
 import { isApiError } from '../../../lib/api-client';
 import { useDocumentTitle } from '../../../lib/use-document-title';
 import { useRunner } from '../api/get-runner';
+import { RunnerActions } from './runner-actions';
+import type { RunnerOutcome } from './runner-actions';
+import { RunnerManagers } from './runner-managers';
 import { formatTokenLimit, PausedBadge, RUNNER_TYPE_LABELS, RunnerStatusBadge } from './runner-status';
+import { RunnerTokenCard } from './runner-token-card';
 import { TokenLimitEditor } from './token-limit-editor';
 
 const routeApi = getRouteApi('/runners/$id');
@@ -67,7 +73,11 @@ export function RunnerDetailPage() {
     );
   }
 
-  const r = runner.data;
+  return <RunnerView runner={runner.data} />;
+}
+
+function RunnerView({ runner: r }: { runner: RunnerDetail }) {
+  const [outcome, setOutcome] = useState<RunnerOutcome>();
   return (
     <div className="page">
       <PageHeader
@@ -79,7 +89,21 @@ export function RunnerDetailPage() {
             <PausedBadge paused={r.paused} />
           </span>
         }
+        actions={<RunnerActions runner={r} onOutcome={setOutcome} />}
       />
+      {outcome ? (
+        <div
+          className={outcome.ok ? 'notice action-result' : 'notice notice-danger action-result'}
+          role={outcome.ok ? 'status' : 'alert'}
+        >
+          <p>
+            <strong>{outcome.ok ? 'Done.' : 'Failed.'}</strong> {outcome.message}
+          </p>
+          <Button variant="ghost" onClick={() => setOutcome(undefined)}>
+            Dismiss
+          </Button>
+        </div>
+      ) : null}
       <section className="card" aria-labelledby="runner-details">
         <h2 id="runner-details">Details</h2>
         <DetailList>
@@ -107,19 +131,13 @@ export function RunnerDetailPage() {
           </Detail>
           <Detail term="Job limit">{formatTokenLimit(r.token)}</Detail>
           {r.token ? (
-            <>
-              <Detail term="Token">
-                <code>••••{r.token.last4}</code>
-              </Detail>
-              <Detail term="Token expires">
-                <RelativeTime value={r.token.expiresAt} fallback="does not expire" />
-              </Detail>
-              <Detail term="request_concurrency">{r.token.requestConcurrency ?? 'default'}</Detail>
-            </>
+            <Detail term="request_concurrency">{r.token.requestConcurrency ?? 'default'}</Detail>
           ) : null}
           {r.maintenanceNote ? <Detail term="Maintenance note">{r.maintenanceNote}</Detail> : null}
         </DetailList>
       </section>
+      {r.token ? <RunnerTokenCard token={r.token} /> : null}
+      <RunnerManagers runner={r} />
       {r.token ? <TokenLimitEditor runner={r} token={r.token} /> : <AssignmentsCard runner={r} />}
     </div>
   );

@@ -41,6 +41,11 @@ export function RunnersPage() {
       <PageHeader
         title="Runners"
         description="GitLab runners Paddock manages or has imported, and where they run."
+        actions={
+          <Link to="/runners/new" className="btn btn-primary">
+            Register a runner
+          </Link>
+        }
       />
       <RunnerFilters search={search} onChange={setSearch} />
       {search.machineId ? (
@@ -118,7 +123,14 @@ function NoRunnersYet() {
     );
   }
   return (
-    <EmptyState title="No runners yet">
+    <EmptyState
+      title="No runners yet"
+      action={
+        <Link to="/runners/new" className="btn btn-primary">
+          Register your first runner
+        </Link>
+      }
+    >
       <p>
         Runners appear here once they are registered from Paddock or imported from a connected GitLab
         instance.
