@@ -62,6 +62,8 @@ export default defineConfig({
         HOST: '127.0.0.1',
         PADDOCK_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'paddock-e2e-')),
         LOG_LEVEL: 'warn',
+        // The browser tests start from an empty fleet.
+        PADDOCK_DEMO: 'off',
       },
     },
   ],

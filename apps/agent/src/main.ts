@@ -54,7 +54,11 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
         createLogger({ level: level ?? 'warn', write: (line) => process.stderr.write(`${line}\n`) }),
       );
     case 'run':
-      return runDaemon(command, createLogger({ level: level ?? 'info' }));
+      return runDaemon(
+        command,
+        createLogger({ level: level ?? 'info' }),
+        env.PADDOCK_AGENT_HOSTNAME?.trim() || hostname(),
+      );
   }
 }
 
@@ -83,7 +87,8 @@ async function runEnroll(command: EnrollCommand, logger: Logger): Promise<number
   }
 }
 
-async function runDaemon(command: RunCommand, logger: Logger): Promise<number> {
+/** `hostname`: the name reported to Paddock (PADDOCK_AGENT_HOSTNAME, else the system's: in a container often a random id). */
+async function runDaemon(command: RunCommand, logger: Logger, hostname: string): Promise<number> {
   const { configPath, stateDir } = command;
   const fs = nodeFileSystem;
 
@@ -145,7 +150,13 @@ async function runDaemon(command: RunCommand, logger: Logger): Promise<number> {
   // The watcher and the session refer to each other: the watcher sends through the session's connection.
   const driftWatcher = createDriftWatcher({ store, comparer, fs, logger, send: (m) => session.outbox(m) });
   const session: Session = createSession({
-    identity: { systemId, hostname: hostname(), os: platform(), arch: arch(), agentVersion: AGENT_VERSION },
+    identity: {
+      systemId,
+      hostname,
+      os: platform(),
+      arch: arch(),
+      agentVersion: AGENT_VERSION,
+    },
     store,
     probe,
     host: nodeHostInfo,

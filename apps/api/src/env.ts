@@ -77,6 +77,11 @@ export const EnvSchema = z
         message: 'must be 0 (off) or between 5000 and 86400000',
       })
       .default(60_000),
+    /**
+     * `auto`: with no GitLab connected, start a simulated GitLab and five demo machines beside Paddock (stopped
+     * with it); `off`: never
+     */
+    PADDOCK_DEMO: z.enum(['auto', 'off']).default('auto'),
     /** loopback port of the embedded database (0 = any free port) */
     PADDOCK_EMBEDDED_DB_PORT: Port.default(0),
   })

@@ -17,6 +17,7 @@ import {
 import { locateDatabase, secretBoxFromEnv } from './db/open.js';
 import { EnvError, parseEnv, type Env } from './env.js';
 import { createLocalEventBus, createPgEventBus } from './lib/event-bus.js';
+import { startDemoIfWanted } from './demo/start.js';
 import { loggerOptions } from './lib/logger.js';
 
 class StartupError extends Error {}
@@ -91,6 +92,14 @@ async function main(): Promise<void> {
     console.log(
       `\n  Paddock ${VERSION} is running at ${url}\n  API docs: ${url}/api/v1/docs\n  Stop with Ctrl-C.\n`,
     );
+    // The demo is built in the background: Paddock answers (and can be stopped) meanwhile. It is stopped before
+    // the app closes, so its agents say goodbye to a server that is still there.
+    const demoAbort = new AbortController();
+    const demo = startDemoIfWanted({ app, env, serverUrl: url, log, signal: demoAbort.signal });
+    cleanup.push(async () => {
+      demoAbort.abort();
+      await (await demo)?.stop();
+    });
   } catch (error) {
     await runCleanup();
     if (error instanceof StartupError || (error as Error).name === 'DataDirLockedError') {

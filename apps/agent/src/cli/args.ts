@@ -57,6 +57,7 @@ Options:
 
 Environment:
   PADDOCK_AGENT_LOG_LEVEL   debug | info | warn | error (default info)
+  PADDOCK_AGENT_HOSTNAME    the host name reported to Paddock (default: the system's)
 `;
 
 interface FlagSpec {

@@ -59,6 +59,46 @@ export function lockDataDir(dataDir: string): () => void {
   throw new Error(`could not take the lock ${lockPath}`);
 }
 
+/** Extended-protocol messages that leave a statement half-way (Parse, Bind, Describe, Execute, Close, Flush). */
+const EXTENDED = new Set(['P', 'B', 'D', 'E', 'C', 'H'].map((c) => c.charCodeAt(0)));
+const SYNC = 'S'.charCodeAt(0);
+
+/**
+ * pglite-socket runs the messages of all its connections one at a time through one PGlite, keeping a connection's
+ * messages together only inside a transaction. node-postgres sends every parameterised query as Parse, Bind,
+ * Execute, Sync, and another connection's Parse arriving in between replaces the unnamed statement ("unnamed
+ * prepared statement does not exist"). This view of the database reports "in a transaction" from a Parse until
+ * its Sync, so the socket server keeps that connection's messages together as it does for transactions.
+ */
+export function keepExtendedQueriesTogether(db: PGlite): PGlite {
+  let pending = false;
+  return new Proxy(db, {
+    get(target, prop, receiver) {
+      if (prop === 'isInTransaction') return () => pending || target.isInTransaction();
+      if (prop === 'execProtocolRawStream') {
+        return async (message: Uint8Array, options: Parameters<PGlite['execProtocolRawStream']>[1]) => {
+          const kind = message[0];
+          if (kind !== undefined && EXTENDED.has(kind)) pending = true;
+          try {
+            return await target.execProtocolRawStream(message, options);
+          } finally {
+            if (kind === SYNC) pending = false;
+          }
+        };
+      }
+      if (prop === 'exec') {
+        // The socket server rolls back a disconnected connection's transaction: its statement goes with it.
+        return async (...args: Parameters<PGlite['exec']>) => {
+          pending = false;
+          return target.exec(...args);
+        };
+      }
+      const value: unknown = Reflect.get(target, prop, receiver);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
 export interface EmbeddedDatabase {
   connectionString: string;
   close(): Promise<void>;
@@ -73,7 +113,12 @@ export async function startEmbeddedDatabase(opts: {
   let server: PGLiteSocketServer | undefined;
   try {
     db = await PGlite.create({ dataDir: path.join(opts.dataDir, 'pgdata') });
-    server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: opts.port ?? 0, maxConnections: 16 });
+    server = new PGLiteSocketServer({
+      db: keepExtendedQueriesTogether(db),
+      host: '127.0.0.1',
+      port: opts.port ?? 0,
+      maxConnections: 16,
+    });
     await server.start();
     const address = server.getServerConn();
     const connectionString = `postgresql://postgres:postgres@${address}/postgres?sslmode=disable`;

@@ -23,7 +23,15 @@ export interface Exited {
 function start(env: Record<string, string>) {
   const child = spawn(process.execPath, [tsxCli, '--conditions=@paddock/source', 'src/server.ts'], {
     cwd: apiDir,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', PORT: '0', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      LOG_LEVEL: 'warn',
+      PORT: '0',
+      // The demo fleet has its own test; the others start Paddock bare.
+      PADDOCK_DEMO: 'off',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
