@@ -26,6 +26,7 @@ import { queryToParams } from './params.js';
 import { Random } from './random.js';
 import { Router, type HttpMethod, type SimReply, type SimRequest } from './router.js';
 import { registerRestJobRoutes } from './routes/rest-jobs.js';
+import { registerRestProjectRoutes } from './routes/rest-projects.js';
 import { registerRestMetaRoutes } from './routes/rest-meta.js';
 import { registerRestRunnerRoutes } from './routes/rest-runners.js';
 import { registerRunnerApiRoutes } from './routes/runner-api.js';
@@ -104,6 +105,7 @@ export class GitlabSimulator {
     registerRunnerApiRoutes(this.router, services);
     registerRestRunnerRoutes(this.router, services);
     registerRestJobRoutes(this.router, services);
+    registerRestProjectRoutes(this.router, services);
     registerRestMetaRoutes(this.router, services);
 
     if (options.generator) {
