@@ -69,6 +69,9 @@ export const Job = z.object({
   startedAt: Timestamp.nullable(),
   /** the Paddock runner running it, when known */
   runnerId: Id.nullable(),
+  /** the machine running it, when GitLab names the runner manager and Paddock knows its system_id */
+  machineId: Id.nullable().default(null),
+  machineHostname: z.string().nullable().default(null),
   /** seconds waited so far (pending) or before starting (running) */
   waitSeconds: z.number().int().nullable(),
   stuckReason: StuckReason.nullable(),

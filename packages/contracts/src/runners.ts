@@ -72,6 +72,8 @@ export const Runner = z.object({
   syncedAt: Timestamp.nullable().default(null),
   token: RunnerTokenInfo.nullable(),
   machineCount: z.number().int(),
+  /** hosts GitLab knows running this runner (its runner managers) */
+  managerCount: z.number().int().default(0),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });

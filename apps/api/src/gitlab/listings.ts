@@ -46,6 +46,8 @@ export const Job = z.looseObject({
   tag_list: z.array(z.string()).default([]),
   pipeline: z.looseObject({ id: z.number().int(), project_id: z.number().int() }).nullable().optional(),
   runner: z.looseObject({ id: z.number().int() }).nullable().optional(),
+  /** the runner manager (host) running it; GitLab 17.2 and later */
+  runner_manager: z.looseObject({ system_id: z.string() }).nullable().optional(),
 });
 export type GitlabJob = z.infer<typeof Job>;
 

@@ -16,6 +16,9 @@ export interface JobRow {
   projectPath: string | null;
   pipelineId: number | null;
   runnerId: string | null;
+  /** the machine running it, when GitLab named the runner manager and a machine has its system_id */
+  machineId: string | null;
+  machineHostname: string | null;
   name: string;
   stage: string | null;
   ref: string | null;
@@ -36,6 +39,8 @@ export interface GitlabJobInput {
   projectPath: string | null;
   pipelineId: number | null;
   gitlabRunnerId: number | null;
+  /** system_id of the runner manager running it (GitLab's `runner_manager.system_id`), when known */
+  runnerSystemId?: string | null;
   name: string;
   stage: string | null;
   ref: string | null;
@@ -57,14 +62,16 @@ export function jobsRepository(prisma: PrismaClient) {
     /** Pending and running jobs, and jobs that started within `windowMs` (for wait percentiles). */
     async jobsForQueues(windowMs: number): Promise<JobRow[]> {
       return prisma.$queryRaw<JobRow[]>`
-        SELECT id::text AS "id", gitlab_instance_id::text AS "gitlabInstanceId",
+        SELECT j.id::text AS "id", gitlab_instance_id::text AS "gitlabInstanceId",
                gitlab_job_id::float8 AS "gitlabJobId", project_id AS "projectId",
                project_path AS "projectPath", pipeline_id::float8 AS "pipelineId", runner_id::text AS "runnerId",
+               m.id::text AS "machineId", m.hostname AS "machineHostname",
                name, stage, ref, ref_protected AS "refProtected", status, tags, tag_set_key AS "tagSetKey",
-               web_url AS "webUrl", COALESCE(queued_at, created_at) AS "queuedAt", started_at AS "startedAt",
-               created_at AS "createdAt"
-          FROM job_snapshots
-         WHERE status = ANY(${[...PENDING_STATUSES, 'running']}::text[])
+               web_url AS "webUrl", COALESCE(queued_at, j.created_at) AS "queuedAt", started_at AS "startedAt",
+               j.created_at AS "createdAt"
+          FROM job_snapshots j
+          LEFT JOIN machines m ON m.system_id = j.runner_system_id
+         WHERE j.status = ANY(${[...PENDING_STATUSES, 'running']}::text[])
             OR started_at > ${new Date(Date.now() - windowMs)}`;
     },
 
@@ -140,30 +147,32 @@ export function jobsRepository(prisma: PrismaClient) {
       const col = <T>(f: (j: GitlabJobInput) => T) => jobs.map(f);
       return prisma.$executeRaw`
         INSERT INTO job_snapshots (id, gitlab_instance_id, gitlab_job_id, project_id, project_path, pipeline_id,
-                                   runner_id, gitlab_runner_id, name, stage, ref, ref_protected, status, tags,
+                                   runner_id, gitlab_runner_id, runner_system_id, name, stage, ref, ref_protected, status, tags,
                                    tag_set_key, failure_reason, web_url, queued_at, started_at, finished_at,
                                    created_at, updated_at)
         SELECT j.id, ${gitlabInstanceId}::uuid, j.gitlab_job_id, j.project_id, j.project_path,
-               j.pipeline_id, r.id, j.gitlab_runner_id, j.name, j.stage, j.ref, j.ref_protected, j.status,
+               j.pipeline_id, r.id, j.gitlab_runner_id, j.runner_system_id, j.name, j.stage, j.ref, j.ref_protected, j.status,
                string_to_array(j.tags, E'\\x1f'), j.tag_set_key, j.failure_reason, j.web_url, j.queued_at,
                j.started_at, j.finished_at, j.created_at, now()
           FROM unnest(${col(() => uuidv7())}::uuid[], ${col((j) => j.gitlabJobId)}::int8[], ${col((j) => j.projectId)}::int[],
                       ${col((j) => j.projectPath)}::text[], ${col((j) => j.pipelineId)}::int8[],
-                      ${col((j) => j.gitlabRunnerId)}::int[], ${col((j) => j.name.slice(0, 255))}::text[],
+                      ${col((j) => j.gitlabRunnerId)}::int[], ${col((j) => j.runnerSystemId ?? null)}::text[],
+                      ${col((j) => j.name.slice(0, 255))}::text[],
                       ${col((j) => j.stage?.slice(0, 255) ?? null)}::text[], ${col((j) => j.ref?.slice(0, 1024) ?? null)}::text[],
                       ${col((j) => j.refProtected)}::bool[], ${col((j) => j.status)}::text[],
                       ${col((j) => j.tags.join('\u001f'))}::text[], ${col((j) => tagSetKey(j.tags))}::text[],
                       ${col((j) => j.failureReason?.slice(0, 255) ?? null)}::text[], ${col((j) => j.webUrl)}::text[],
                       ${col((j) => j.queuedAt)}::timestamptz[], ${col((j) => j.startedAt)}::timestamptz[],
                       ${col((j) => j.finishedAt)}::timestamptz[], ${col((j) => j.createdAt)}::timestamptz[])
-               AS j(id, gitlab_job_id, project_id, project_path, pipeline_id, gitlab_runner_id, name, stage, ref,
+               AS j(id, gitlab_job_id, project_id, project_path, pipeline_id, gitlab_runner_id, runner_system_id, name, stage, ref,
                     ref_protected, status, tags, tag_set_key, failure_reason, web_url, queued_at, started_at,
                     finished_at, created_at)
           LEFT JOIN runners r ON r.gitlab_instance_id = ${gitlabInstanceId}::uuid
                              AND r.gitlab_runner_id = j.gitlab_runner_id
         ON CONFLICT (gitlab_instance_id, gitlab_job_id) DO UPDATE
            SET status = EXCLUDED.status, runner_id = EXCLUDED.runner_id,
-               gitlab_runner_id = EXCLUDED.gitlab_runner_id, queued_at = EXCLUDED.queued_at,
+               gitlab_runner_id = EXCLUDED.gitlab_runner_id,
+               runner_system_id = COALESCE(EXCLUDED.runner_system_id, job_snapshots.runner_system_id), queued_at = EXCLUDED.queued_at,
                started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at,
                failure_reason = EXCLUDED.failure_reason, updated_at = now()`;
     },

@@ -185,6 +185,8 @@ function toJob(j: JobRow, reason: ReturnType<typeof stuckReason>, now: Date): Jo
     queuedAt: queued.toISOString(),
     startedAt: j.startedAt?.toISOString() ?? null,
     runnerId: j.runnerId,
+    machineId: j.machineId,
+    machineHostname: j.machineHostname,
     waitSeconds: j.startedAt ? seconds(queued, j.startedAt) : seconds(queued, now),
     stuckReason: reason,
     stuckText: reason ? STUCK_REASON_TEXT[reason] : null,

@@ -144,6 +144,31 @@ describe('jobs', () => {
   });
 });
 
+describe('running jobs and their machines', () => {
+  it('places a running job on the machine whose system_id GitLab names as its runner manager', async () => {
+    const f = factories(ctx.db, ctx.secrets);
+    const host = await f.machine({
+      hostname: 'builder-7',
+      systemId: 's_builder00007',
+      connectionState: 'online',
+    });
+    const repo = jobsRepository(ctx.db.prisma);
+    const job = gitlabJob({
+      name: 'placed',
+      status: 'running',
+      gitlabRunnerId: 1,
+      runnerSystemId: 's_builder00007',
+      startedAt: new Date(),
+    });
+    await repo.upsertSnapshots(instanceId, [job]);
+    // A later read without the manager (an older GitLab) keeps what was known.
+    await repo.upsertSnapshots(instanceId, [{ ...job, runnerSystemId: null }]);
+    const res = await app.inject({ method: 'GET', url: '/api/v1/jobs?status=running' });
+    const placed = res.json<{ items: Job[] }>().items.find((j) => j.name === 'placed')!;
+    expect(placed).toMatchObject({ machineId: host.id, machineHostname: 'builder-7' });
+  });
+});
+
 describe('watched scopes', () => {
   it('adds, lists and removes projects and groups, refusing duplicates and unknown instances', async () => {
     const url = `/api/v1/gitlab-instances/${instanceId}/watched-scopes`;

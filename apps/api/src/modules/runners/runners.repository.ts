@@ -6,7 +6,7 @@ import type { ListRunnersQuery, RunnerStatusFilter } from '@paddock/contracts';
 import { Prisma, type PrismaClient } from '../../db/client.js';
 import { escapeLike } from '../../lib/sql.js';
 
-const include = { token: true, _count: { select: { assignments: true } } } as const;
+const include = { token: true, _count: { select: { assignments: true, managers: true } } } as const;
 const includeDetail = {
   ...include,
   assignments: {
@@ -32,6 +32,7 @@ type ListRow = Omit<RunnerRow, 'token' | '_count'> & {
   tokenLimitValue: number | null;
   tokenRequestConcurrency: number | null;
   machineCount: number;
+  managerCount: number;
 };
 
 function statusSql(statuses: RunnerStatusFilter[]): Prisma.Sql {
@@ -70,6 +71,7 @@ function toRow(r: ListRow): RunnerRow {
     tokenLimitValue,
     tokenRequestConcurrency,
     machineCount,
+    managerCount,
     ...runner
   } = r;
   return {
@@ -89,7 +91,7 @@ function toRow(r: ListRow): RunnerRow {
           updatedAt: runner.updatedAt,
         }
       : null,
-    _count: { assignments: machineCount },
+    _count: { assignments: machineCount, managers: managerCount },
   };
 }
 
@@ -112,7 +114,8 @@ export function runnersRepository(prisma: PrismaClient) {
                  t.expires_at AS "tokenExpiresAt", t.rotated_at AS "tokenRotatedAt",
                  t.limit_mode::text AS "tokenLimitMode", t.limit_value AS "tokenLimitValue",
                  t.request_concurrency AS "tokenRequestConcurrency",
-                 (SELECT count(*)::int FROM assignments a WHERE a.runner_id = r.id) AS "machineCount"
+                 (SELECT count(*)::int FROM assignments a WHERE a.runner_id = r.id) AS "machineCount",
+                 (SELECT count(*)::int FROM runner_managers rm WHERE rm.runner_id = r.id) AS "managerCount"
             FROM runners r LEFT JOIN runner_tokens t ON t.runner_id = r.id
             ${and(page)}
            ORDER BY r.id DESC

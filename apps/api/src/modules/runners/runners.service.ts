@@ -40,6 +40,7 @@ export function toRunnerDto(row: RunnerRow): Runner {
       requestConcurrency: t.requestConcurrency,
     },
     machineCount: row._count.assignments,
+    managerCount: row._count.managers,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };

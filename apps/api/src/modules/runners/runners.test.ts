@@ -38,6 +38,10 @@ beforeAll(async () => {
   await f.assign(a.id, m1.id, { limitOverride: 2, effectiveLimit: 2 });
   await f.assign(a.id, m2.id);
   await f.assign(b.id, m2.id);
+  // GitLab knows runner a on one host so far.
+  await ctx.db.prisma.runnerManager.create({
+    data: { runnerId: a.id, systemId: 's_aaaaaaaaaaaa', machineId: m1.id },
+  });
 });
 
 async function list(query = ''): Promise<RunnerPage> {
@@ -54,6 +58,7 @@ describe('runner list', () => {
     expect(descriptions(page)).toEqual(['Shell', 'Docker ARM', 'Docker Linux']);
     expect(page.items[2]).toMatchObject({
       machineCount: 2,
+      managerCount: 1,
       token: { last4: '0001', limitMode: 'per_machine', limitValue: 4 },
     });
   });

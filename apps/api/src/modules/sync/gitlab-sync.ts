@@ -467,6 +467,7 @@ function toJobInput(
     projectPath,
     pipelineId: job.pipeline?.id ?? null,
     gitlabRunnerId: job.runner?.id ?? null,
+    runnerSystemId: job.runner_manager?.system_id.slice(0, 64) ?? null,
     name: job.name,
     stage: job.stage ?? null,
     ref: job.ref ?? null,

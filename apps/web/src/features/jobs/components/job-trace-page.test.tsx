@@ -24,6 +24,8 @@ const job: Job = {
   queuedAt: '2026-11-23T11:00:00.000Z',
   startedAt: '2026-11-23T11:01:00.000Z',
   runnerId: null,
+  machineId: null,
+  machineHostname: null,
   waitSeconds: 60,
   stuckReason: null,
   stuckText: null,
@@ -83,6 +85,8 @@ describe('JobTracePage', () => {
     expect(await screen.findByText('The job has ended; this is its whole log.')).toBeTruthy();
     expect(screen.getByText('Ended')).toBeTruthy();
     expect(screen.queryByRole('alert')).toBeNull();
+    // The log view redraws on the next animation frame.
+    await screen.findByText('ok');
     expect(logTexts()).toEqual(['Running with gitlab-runner', '$ make', 'ok']);
   });
 

@@ -34,6 +34,8 @@ const stuckJob: Job = {
   queuedAt: '2026-11-23T11:00:00.000Z',
   startedAt: null,
   runnerId: null,
+  machineId: null,
+  machineHostname: null,
   waitSeconds: 1860,
   stuckReason: 'no_runner_with_tags',
   stuckText: 'No online runner has these tags.',
@@ -111,6 +113,45 @@ describe('JobsPage', () => {
     renderApp('/jobs');
     expect(await screen.findByRole('heading', { name: 'No jobs waiting or running' })).toBeTruthy();
     expect(await screen.findByText(/No pending job is stuck/)).toBeTruthy();
+  });
+});
+
+describe('running jobs', () => {
+  it('are listed by machine, linking to it, with jobs on unknown hosts last', async () => {
+    const running = (name: string, machine: [string, string] | null): Job => ({
+      ...stuckJob,
+      id: `0190f1a2-0000-7000-8000-0000000${String(name.length).padStart(5, '0')}`,
+      name,
+      status: 'running',
+      stuckReason: null,
+      stuckText: null,
+      machineId: machine?.[0] ?? null,
+      machineHostname: machine?.[1] ?? null,
+    });
+    stubFetch(({ url }) => {
+      if (url.pathname === '/api/v1/jobs/queues') return json({ items: [], updatedAt: null });
+      if (url.pathname === '/api/v1/jobs' && url.searchParams.get('status') === 'running')
+        return json({
+          items: [
+            running('lint', null),
+            running('compile', ['0190f1a2-0000-7000-8000-00000000d002', 'runner-b']),
+            running('unit-tests', ['0190f1a2-0000-7000-8000-00000000d001', 'runner-a']),
+          ],
+        });
+      if (url.pathname === '/api/v1/jobs') return json({ items: [] });
+      return undefined;
+    });
+    renderApp('/jobs');
+    const table = await screen.findByRole('region', { name: 'Running jobs by machine' });
+    const rows = within(table).getAllByRole('row').slice(1);
+    expect(rows.map((r) => r.querySelector('td')!.textContent)).toEqual([
+      'runner-a',
+      'runner-b',
+      'not known',
+    ]);
+    expect(within(rows[0]!).getByRole('link', { name: 'runner-a' }).getAttribute('href')).toBe(
+      '/machines/0190f1a2-0000-7000-8000-00000000d001',
+    );
   });
 });
 

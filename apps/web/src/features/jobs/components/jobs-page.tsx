@@ -226,12 +226,23 @@ function LogLink({ job }: { job: Job }) {
   );
 }
 
+/** Running jobs by machine (those GitLab has not placed on a known machine last). */
+function byMachine(jobs: Job[]): Job[] {
+  return [...jobs].sort((a, b) => {
+    if (a.machineHostname === b.machineHostname) return 0;
+    if (a.machineHostname === null) return 1;
+    if (b.machineHostname === null) return -1;
+    return a.machineHostname.localeCompare(b.machineHostname);
+  });
+}
+
 function RunningJobsTable({ jobs }: { jobs: Job[] }) {
   return (
-    <TableWrap label="Running jobs">
+    <TableWrap label="Running jobs by machine">
       <table className="table">
         <thead>
           <tr>
+            <th scope="col">Machine</th>
             <th scope="col">Job</th>
             <th scope="col">Project</th>
             <th scope="col">Tags</th>
@@ -241,8 +252,17 @@ function RunningJobsTable({ jobs }: { jobs: Job[] }) {
           </tr>
         </thead>
         <tbody>
-          {jobs.map((j) => (
+          {byMachine(jobs).map((j) => (
             <tr key={j.id}>
+              <td>
+                {j.machineId ? (
+                  <Link to="/machines/$id" params={{ id: j.machineId }}>
+                    {j.machineHostname}
+                  </Link>
+                ) : (
+                  <span className="muted">not known</span>
+                )}
+              </td>
               <th scope="row">
                 {j.webUrl ? <a href={j.webUrl}>{j.name}</a> : j.name}{' '}
                 <span className="muted">#{j.gitlabJobId}</span>

@@ -158,6 +158,9 @@ function RunnerTable({ runners, updating }: { runners: Runner[]; updating: boole
             <th scope="col" className="num">
               Machines
             </th>
+            <th scope="col" className="num">
+              Managers
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -181,6 +184,7 @@ function RunnerTable({ runners, updating }: { runners: Runner[]; updating: boole
               </td>
               <td>{formatTokenLimit(runner.token)}</td>
               <td className="num">{runner.machineCount}</td>
+              <td className="num">{runner.managerCount}</td>
             </tr>
           ))}
         </tbody>
