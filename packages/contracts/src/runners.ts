@@ -307,3 +307,15 @@ export const ExpiringTokens = z.object({
   ),
 });
 export type ExpiringTokens = z.infer<typeof ExpiringTokens>;
+
+/**
+ * `POST /api/v1/runners/:id/adopt`: Paddock takes over a runner it imported from GitLab. GitLab issues it a new
+ * token (the old one stops working at once, so hosts running it outside Paddock stop taking jobs) and Paddock runs
+ * it on the chosen machines like a runner it registered.
+ */
+export const AdoptRunnerBody = z.strictObject({
+  executor: RunnerExecutor,
+  limits: RunnerLimits.default({ limitMode: 'per_machine', limit: null, requestConcurrency: null }),
+  machines: RunnerMachineTargets,
+});
+export type AdoptRunnerBody = z.infer<typeof AdoptRunnerBody>;

@@ -155,6 +155,67 @@ describe('expiring tokens', () => {
   });
 });
 
+describe('adopting an imported runner', () => {
+  it('resets its token in GitLab, stores it and runs the runner on the chosen machines', async () => {
+    // A runner someone created in GitLab by hand, as the sync imports it: no token in Paddock.
+    const created = await fetch(`${sim.url}/api/v4/user/runners`, {
+      method: 'POST',
+      headers: { 'PRIVATE-TOKEN': sim.adminToken, 'content-type': 'application/json' },
+      body: JSON.stringify({ runner_type: 'instance_type', description: 'hand made', tag_list: 'docker' }),
+    }).then((r) => r.json() as Promise<{ id: number; token: string }>);
+    const f = factories(ctx.db, ctx.secrets);
+    const imported = await f.runner(
+      ids.instance,
+      { source: 'imported', gitlabRunnerId: created.id, tags: ['docker'], description: 'hand made' },
+      null,
+    );
+    expect(await verify(created.token)).toBe(200);
+
+    const res = await ctx.app.inject({
+      method: 'POST',
+      url: `/api/v1/runners/${imported.id}/adopt`,
+      payload: {
+        executor: { name: 'shell', settings: {} },
+        limits: { limitMode: 'per_machine', limit: 3 },
+        machines: { ids: [ids.m2] },
+      },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const body = res.json<TokenRotation>();
+    expect(body.runner).toMatchObject({ source: 'managed', executor: 'shell', machineCount: 1 });
+    expect(body.runner.token).toMatchObject({ limitValue: 3 });
+    expect(await verify(created.token)).toBe(403);
+    const newToken = sim.store.runners.get(created.id)!.token;
+    expect(await verify(newToken)).toBe(200);
+    expect(await desiredRunnerIds(ids.m2)).toContain(imported.id);
+
+    // Once adopted it is Paddock's: adopting again is refused.
+    const again = await ctx.app.inject({
+      method: 'POST',
+      url: `/api/v1/runners/${imported.id}/adopt`,
+      payload: { executor: { name: 'shell', settings: {} }, machines: { ids: [ids.m2] } },
+    });
+    expect(again.statusCode).toBe(409);
+  });
+
+  it('checks the request before GitLab is asked anything', async () => {
+    const f = factories(ctx.db, ctx.secrets);
+    const imported = await f.runner(ids.instance, { source: 'imported', gitlabRunnerId: 424242 }, null);
+    sim.requests.reset();
+    const res = await ctx.app.inject({
+      method: 'POST',
+      url: `/api/v1/runners/${imported.id}/adopt`,
+      payload: {
+        executor: { name: 'shell', settings: {} },
+        machines: { ids: ['0190f1a2-0000-7000-8000-00000000dead'] },
+      },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors[0].path).toBe('body.machines.ids.0');
+    expect(sim.requests.count()).toBe(0);
+  });
+});
+
 describe('deleting a runner', () => {
   it('takes it off every machine, then deletes it in GitLab and in Paddock', async () => {
     const runner = await registered('delete me');

@@ -5,14 +5,17 @@
  * taken out of every machine's config.toml before GitLab forgets it, so no host is left polling with a dead
  * token.
  */
-import type { ExpiringTokens, RunnerDetail } from '@paddock/contracts';
+import type { AdoptRunnerBody, ExpiringTokens, RunnerDetail } from '@paddock/contracts';
+import type { Prisma } from '../../db/client.js';
 import type { FastifyBaseLogger } from 'fastify';
 import type { GitlabClients } from '../../gitlab/client.js';
 import { GitlabRejectedError } from '../../gitlab/errors.js';
-import { AppError, ConflictError, NotFoundError } from '../../lib/errors.js';
+import { AppError, ConflictError, NotFoundError, ValidationError } from '../../lib/errors.js';
 import { last4, type SecretBox } from '../../lib/secrets.js';
 import type { PrismaClient } from '../../db/client.js';
 import type { Actor, RevisionsService, RolloutResult } from '../revisions/revisions.service.js';
+import type { MachinesRepository } from '../machines/machines.repository.js';
+import { executorSettingsErrors } from './executor-settings.js';
 import type { RunnersRepository } from './runners.repository.js';
 import { toRunnerDetailDto } from './runners.service.js';
 
@@ -22,6 +25,7 @@ export interface RunnerLifecycleDeps {
   secrets: SecretBox;
   gitlab: GitlabClients;
   revisions: Pick<RevisionsService, 'sync' | 'machinesOfRunner'>;
+  machines: Pick<MachinesRepository, 'existingIds' | 'idsMatchingLabels'>;
   log: FastifyBaseLogger;
 }
 
@@ -33,7 +37,27 @@ export interface RotationResult {
 const isNotFound = (err: unknown) => err instanceof GitlabRejectedError && err.gitlabStatus === 404;
 
 export function runnerLifecycleService(deps: RunnerLifecycleDeps) {
-  const { prisma, runners, secrets, gitlab, revisions, log } = deps;
+  const { prisma, runners, secrets, gitlab, revisions, machines, log } = deps;
+
+  async function targetMachines(target: AdoptRunnerBody['machines']): Promise<string[]> {
+    if (target.ids) {
+      const known = await machines.existingIds(target.ids);
+      const errors = target.ids.flatMap((id, i) =>
+        known.has(id)
+          ? []
+          : [{ path: `body.machines.ids.${i}`, message: 'no such machine', code: 'not_found' }],
+      );
+      if (errors.length) throw new ValidationError(errors);
+      return [...new Set(target.ids)];
+    }
+    const matching = await machines.idsMatchingLabels(target.labels ?? []);
+    if (matching.length === 0) {
+      throw new ValidationError([
+        { path: 'body.machines.labels', message: 'no machine matches these labels', code: 'no_match' },
+      ]);
+    }
+    return matching;
+  }
 
   async function load(id: string) {
     const runner = await runners.get(id);
@@ -92,6 +116,73 @@ export function runnerLifecycleService(deps: RunnerLifecycleDeps) {
         actor,
       );
       log.info({ runnerId: id, machines: rollout.revisions.length }, 'runner token rotated');
+      return { runner: await detail(id), rolloutId: rollout.rolloutId };
+    },
+
+    /**
+     * Takes over a runner imported from GitLab: checks the request, resets its token in GitLab (hosts running it
+     * outside Paddock stop taking jobs), stores the new token with the executor, limits and machines, and pushes
+     * it to those machines.
+     */
+    async adopt(id: string, body: AdoptRunnerBody, actor: Actor): Promise<RotationResult> {
+      const { runner, client } = await load(id);
+      if (runner.source !== 'imported') {
+        throw new ConflictError(
+          'Paddock already runs this runner; only runners imported from GitLab are adopted.',
+        );
+      }
+      if (runner.gitlabStatus === 'deleted') {
+        throw new ConflictError('GitLab no longer has this runner, so it cannot be adopted.');
+      }
+      const settingsErrors = executorSettingsErrors(body.executor);
+      if (settingsErrors.length) throw new ValidationError(settingsErrors);
+      const machineIds = await targetMachines(body.machines);
+
+      const fresh = await client.resetRunnerToken(runner.gitlabRunnerId);
+      const now = new Date();
+      try {
+        await prisma.$transaction(async (tx) => {
+          await tx.runner.update({
+            where: { id },
+            data: {
+              source: 'managed',
+              executor: body.executor.name,
+              executorSettings: body.executor.settings as Prisma.InputJsonObject,
+            },
+          });
+          await tx.runnerToken.create({
+            data: {
+              runnerId: id,
+              ciphertext: secrets.encrypt(fresh.token, 'runner-token'),
+              last4: last4(fresh.token),
+              obtainedAt: now,
+              expiresAt: fresh.token_expires_at ? new Date(fresh.token_expires_at) : null,
+              rotatedAt: now,
+              limitMode: body.limits.limitMode,
+              limitValue: body.limits.limit ?? 0,
+              requestConcurrency: body.limits.requestConcurrency,
+            },
+          });
+          await tx.assignment.createMany({
+            data: machineIds.map((machineId) => ({ runnerId: id, machineId })),
+            skipDuplicates: true,
+          });
+        });
+      } catch (err) {
+        log.error(
+          { err, runnerId: id },
+          'an adopted runner could not be stored after GitLab reset its token',
+        );
+        throw new AppError(
+          500,
+          'internal',
+          'Runner not adopted',
+          'GitLab reset the runner’s token but Paddock could not store the new one. Adopt it again: GitLab ' +
+            'will issue another token.',
+        );
+      }
+      const rollout = await revisions.sync(machineIds, 'runner adopted', actor);
+      log.info({ runnerId: id, machines: machineIds.length }, 'runner adopted');
       return { runner: await detail(id), rolloutId: rollout.rolloutId };
     },
 

@@ -1,4 +1,5 @@
 import {
+  AdoptRunnerBody,
   ExpiringTokens,
   ExpiringTokensQuery,
   IdParams,
@@ -93,6 +94,7 @@ const runnersRoutes: FastifyPluginAsyncZod = async (app) => {
     secrets: app.secrets,
     gitlab: app.gitlab,
     revisions: app.revisions,
+    machines: machinesRepository(app.db.prisma),
     log: app.log,
   });
   const gitlabFailures = { 404: Problem, 409: Problem, 422: Problem, 502: Problem, 503: Problem };
@@ -112,6 +114,24 @@ const runnersRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => lifecycle.rotateToken(request.params.id, { type: 'user', id: null }),
+  );
+
+  app.post(
+    '/runners/:id/adopt',
+    {
+      schema: {
+        tags,
+        summary: 'Adopt a runner imported from GitLab',
+        description:
+          'Paddock takes over a runner it found in GitLab: GitLab issues it a new token (the old one stops working at ' +
+          'once, so hosts running it outside Paddock stop taking jobs), and Paddock runs it on the chosen machines ' +
+          'with the given executor and limits. 409 for a runner Paddock already runs.',
+        params: IdParams,
+        body: AdoptRunnerBody,
+        response: { 200: TokenRotation, 400: Problem, ...gitlabFailures },
+      },
+    },
+    async (request) => lifecycle.adopt(request.params.id, request.body, { type: 'user', id: null }),
   );
 
   app.post(
