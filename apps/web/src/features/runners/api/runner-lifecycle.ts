@@ -4,7 +4,7 @@
  */
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import type { QueryClient } from '@tanstack/react-query';
-import { Id, RunnerDetail } from '@paddock/contracts';
+import { Id, RunnerDetail, type AdoptRunnerBody } from '@paddock/contracts';
 import { z } from 'zod';
 import { apiSend } from '../../../lib/api-client';
 import { machineListsKey } from '../../machines/api/get-machines';
@@ -67,6 +67,21 @@ export function useDeleteRunner(id: string) {
         queryClient.invalidateQueries({ queryKey: runnerListsKey }),
         queryClient.invalidateQueries({ queryKey: machineListsKey }),
       ]);
+    },
+  });
+}
+
+export function adoptRunner(id: string, body: AdoptRunnerBody): Promise<TokenRotationAnswer> {
+  return apiSend('POST', `${runnerPath(id)}/adopt`, body, TokenRotationAnswer);
+}
+
+export function useAdoptRunner(id: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (body: AdoptRunnerBody) => adoptRunner(id, body),
+    onSuccess: async ({ runner }) => {
+      await replaceRunner(queryClient, runner);
+      await queryClient.invalidateQueries({ queryKey: machineListsKey });
     },
   });
 }

@@ -141,3 +141,58 @@ describe('tokenExpiry', () => {
     expect(tokenExpiry(new Date(now - 1).toISOString(), now)).toBe('expired');
   });
 });
+
+describe('adopting an imported runner', () => {
+  it('asks where and how it runs, warns about the token, and sends the adoption after confirming', async () => {
+    const { aMachine } = await import('../../machines/testing');
+    let runner = aRunner({ source: 'imported', token: null, assignments: [], managers: [] });
+    const { requests } = stubFetch(({ url, method }) => {
+      const base = `/api/v1/runners/${runner.id}`;
+      if (url.pathname === base && method === 'GET') return json(runner);
+      if (url.pathname === `${base}/adopt` && method === 'POST') {
+        runner = { ...runner, source: 'managed', token: { ...aRunnerDetail().token!, last4: 'ad0p' } };
+        return json({ runner, rolloutId: '0190f1a2-0000-7000-8000-00000000e002' });
+      }
+      if (url.pathname === '/api/v1/machines')
+        return json({ items: [aMachine({ id: MACHINE, hostname: 'build-1' })], nextCursor: null, total: 1 });
+      if (url.pathname === '/api/v1/runners') return json({ items: [], nextCursor: null, total: 0 });
+      return undefined;
+    });
+    renderApp(`/runners/${runner.id}`);
+    const card = await screen.findByRole('region', { name: 'Adopt this runner' });
+
+    // Nothing chosen: the form says so and sends nothing.
+    fireEvent.click(within(card).getByRole('button', { name: 'Adopt runner' }));
+    expect(await within(card).findByText('give either ids or labels', { exact: false })).toBeTruthy();
+    expect(requests.some((r) => r.url.pathname.endsWith('/adopt'))).toBe(false);
+
+    fireEvent.click(await within(card).findByRole('checkbox', { name: 'build-1' }));
+    fireEvent.change(within(card).getByLabelText('Job limit per machine'), { target: { value: '2' } });
+    fireEvent.click(within(card).getByRole('button', { name: 'Adopt runner' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Adopt this runner?' });
+    expect(dialog.textContent).toContain('stop taking its jobs');
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Reset its token and adopt' }));
+
+    const sent = await waitForRequest(requests, '/adopt');
+    expect(sent).toEqual({
+      executor: { name: 'shell', settings: {} },
+      limits: { limitMode: 'per_machine', limit: 2, requestConcurrency: null },
+      machines: { ids: [MACHINE] },
+    });
+    // Adopted: the card gives way to the token and its limit editor.
+    expect(await screen.findByText(/ad0p/)).toBeTruthy();
+    expect(screen.queryByRole('region', { name: 'Adopt this runner' })).toBeNull();
+  });
+});
+
+async function waitForRequest(
+  requests: Array<{ url: URL; method: string; body?: unknown }>,
+  suffix: string,
+): Promise<unknown> {
+  for (let i = 0; i < 100; i++) {
+    const found = requests.find((r) => r.method === 'POST' && r.url.pathname.endsWith(suffix));
+    if (found) return found.body;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`no POST …${suffix}`);
+}

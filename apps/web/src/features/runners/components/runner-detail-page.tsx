@@ -15,6 +15,7 @@ import { useDocumentTitle } from '../../../lib/use-document-title';
 import { useRunner } from '../api/get-runner';
 import { RunnerActions } from './runner-actions';
 import type { RunnerOutcome } from './runner-actions';
+import { AdoptRunnerCard } from './adopt-runner-card';
 import { RunnerManagers } from './runner-managers';
 import { formatTokenLimit, PausedBadge, RUNNER_TYPE_LABELS, RunnerStatusBadge } from './runner-status';
 import { RunnerTokenCard } from './runner-token-card';
@@ -139,6 +140,9 @@ function RunnerView({ runner: r }: { runner: RunnerDetail }) {
       {r.token ? <RunnerTokenCard token={r.token} /> : null}
       <RunnerManagers runner={r} />
       {r.token ? <TokenLimitEditor runner={r} token={r.token} /> : <AssignmentsCard runner={r} />}
+      {r.source === 'imported' && !r.token && r.gitlabStatus !== 'deleted' ? (
+        <AdoptRunnerCard runner={r} />
+      ) : null}
     </div>
   );
 }
