@@ -46,7 +46,16 @@ const gitlabInstancesRoutes: FastifyPluginAsyncZod = async (app) => {
         },
       },
     },
-    async (request, reply) => reply.status(201).send(await service.create(request.body)),
+    async (request, reply) => {
+      const created = await service.create(request.body);
+      // With the periodic sync on, a new GitLab is read at once rather than at the next interval.
+      if (app.env.PADDOCK_GITLAB_SYNC_INTERVAL_MS > 0) {
+        app.gitlabSync
+          .syncInstance(created.id)
+          .catch((err: unknown) => request.log.warn({ err }, 'the first sync of a new GitLab failed'));
+      }
+      return reply.status(201).send(created);
+    },
   );
 
   app.get(
