@@ -62,6 +62,28 @@ async function main(): Promise<void> {
     for (const step of cleanup.reverse()) await step().catch((err) => log.error({ err }, 'cleanup failed'));
   };
 
+  // Listening for signals from the start: a stop during start-up (migrations, opening the database) closes what
+  // is open so far instead of killing the process half-way.
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) {
+      log.warn('second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ signal }, 'shutting down: finishing in-flight requests');
+    const force = setTimeout(() => {
+      log.error('shutdown timed out: exiting');
+      process.exit(1);
+    }, env.PADDOCK_SHUTDOWN_TIMEOUT_MS);
+    force.unref();
+    await runCleanup();
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+
   try {
     const location = await locateDatabase(env);
     cleanup.push(() => location.close());
@@ -110,25 +132,6 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) {
-      log.warn('second signal: exiting now');
-      process.exit(1);
-    }
-    stopping = true;
-    log.info({ signal }, 'shutting down: finishing in-flight requests');
-    const force = setTimeout(() => {
-      log.error('shutdown timed out: exiting');
-      process.exit(1);
-    }, env.PADDOCK_SHUTDOWN_TIMEOUT_MS);
-    force.unref();
-    await runCleanup();
-    log.info('stopped');
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
 }
 
 void main();

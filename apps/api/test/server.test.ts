@@ -81,7 +81,8 @@ describe('PADDOCK_MIGRATE=off', () => {
     const server = await startServer(env);
     running.push(server);
     expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
-    expect(await server.stop()).toBe(0);
+    const code = await server.stop();
+    expect(code, server.output()).toBe(0);
   });
 });
 

@@ -2,10 +2,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const apiDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const tsxCli = createRequire(path.join(apiDir, 'package.json')).resolve('tsx/cli');
+// tsx as a loader inside the one node process, not its CLI: the CLI relays signals to a child it kills when the
+// child does not confirm within 30 ms, which a busy machine does not always manage.
+const tsxLoader = pathToFileURL(createRequire(path.join(apiDir, 'package.json')).resolve('tsx/esm')).href;
 
 export interface ServerProcess {
   child: ChildProcess;
@@ -21,19 +23,23 @@ export interface Exited {
 }
 
 function start(env: Record<string, string>) {
-  const child = spawn(process.execPath, [tsxCli, '--conditions=@paddock/source', 'src/server.ts'], {
-    cwd: apiDir,
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
-      LOG_LEVEL: 'warn',
-      PORT: '0',
-      // The demo fleet has its own test; the others start Paddock bare.
-      PADDOCK_DEMO: 'off',
-      ...env,
+  const child = spawn(
+    process.execPath,
+    ['--import', tsxLoader, '--conditions=@paddock/source', 'src/server.ts'],
+    {
+      cwd: apiDir,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        LOG_LEVEL: 'warn',
+        PORT: '0',
+        // The demo fleet has its own test; the others start Paddock bare.
+        PADDOCK_DEMO: 'off',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  );
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
