@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { InMemoryJobSource, RunnerSimulator } from '@paddock/gitlab-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '../src/db/client.js';
@@ -20,7 +20,8 @@ import { createTestDatabase } from './support/test-db.js';
 
 const apiDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const agentMain = path.resolve(apiDir, '../agent/src/main.ts');
-const tsxCli = createRequire(path.join(apiDir, 'package.json')).resolve('tsx/cli');
+// tsx loaded inside the agent's own process: a kill reaches the agent itself, not a CLI that relays it.
+const tsxLoader = pathToFileURL(createRequire(path.join(apiDir, 'package.json')).resolve('tsx/esm')).href;
 
 const KEY = Buffer.alloc(32, 21);
 const TOKEN = 'glrt-t1_ConvergeToken0000001';
@@ -35,10 +36,14 @@ let api: ServerProcess;
 let runnerId: string;
 
 function runAgent(args: string[]): ChildProcess & { output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [tsxCli, '--conditions=@paddock/source', agentMain, ...args], {
-    env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), PADDOCK_AGENT_LOG_LEVEL: 'debug' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', tsxLoader, '--conditions=@paddock/source', agentMain, ...args],
+    {
+      env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), PADDOCK_AGENT_LOG_LEVEL: 'debug' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
@@ -301,9 +306,11 @@ describe('convergence with real agents', () => {
       (m) => m.connectionState === 'online',
     );
     await api_('PATCH', `/api/v1/runners/${runnerId}/token`, { limit: 5 });
+    const port = new URL(api.url).port;
     api.child.kill('SIGKILL');
     await new Promise((r) => api.child.once('exit', r));
-    api = await startServer(env);
+    // The agents know one address: the API comes back on it.
+    api = await startServer({ ...env, PORT: port });
     for (const h of [host, second]) {
       await converged(h);
       expect(fileText(h)).toContain('limit = 5');
