@@ -131,7 +131,6 @@ async function main(): Promise<void> {
     }
     process.exit(1);
   }
-
 }
 
 void main();
