@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { InMemoryJobSource, RunnerSimulator } from '@paddock/gitlab-sim';
+import { GitlabJobSource, GitlabSimulator, InMemoryJobSource, RunnerSimulator } from '@paddock/gitlab-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '../src/db/client.js';
 import { createSecretBox } from '../src/lib/secrets.js';
@@ -139,11 +139,12 @@ const fileText = (host: Host) => {
   }
 };
 
-async function converged(host: Host) {
+async function converged(host: Host, ms?: number) {
   return until(
     'the machine to run its desired revision',
     () => machine(host.machineId),
     (m) => m.desiredRevision > 0 && m.appliedRevision === m.desiredRevision,
+    ms,
   );
 }
 
@@ -296,7 +297,8 @@ describe('convergence with real agents', () => {
     await sim.stop();
   });
 
-  it('an API killed in the middle of a rollout converges after restart', async () => {
+  // The agents find the restarted API after their reconnect backoff (up to 30 s, with jitter).
+  it('an API killed in the middle of a rollout converges after restart', { timeout: 90_000 }, async () => {
     const second = await enrollHost('two', 'r_convergeBBB2');
     await db.prisma.assignment.create({ data: { runnerId, machineId: second.machineId } });
     startAgent(second);
@@ -312,10 +314,74 @@ describe('convergence with real agents', () => {
     // The agents know one address: the API comes back on it.
     api = await startServer({ ...env, PORT: port });
     for (const h of [host, second]) {
-      await converged(h);
+      await converged(h, 75_000);
       expect(fileText(h)).toContain('limit = 5');
     }
     await stopAgent(host);
     await stopAgent(second);
+  });
+
+  it('a token gitlab-runner rotates itself against GitLab reaches Paddock and stays on disk', async () => {
+    // The GitLab simulator with expiring runner tokens, connected to Paddock, and a runner registered through the
+    // API onto a host of its own, whose gitlab-runner (simulated) rotates its token at 75 % of its life.
+    const gitlab = new GitlabSimulator({ runnerTokenExpirationIntervalSeconds: 30 * 24 * 3600 });
+    const gitlabUrl = await gitlab.listen();
+    cleanups.push(() => gitlab.close());
+    const instance = await factories(db, createSecretBox(KEY)).gitlabInstance({
+      name: 'Rotating GitLab',
+      url: gitlabUrl,
+      accessTokenCiphertext: createSecretBox(KEY).encrypt(gitlab.adminToken, 'gitlab-access-token'),
+    });
+    const rotating = await enrollHost('rotating', 'r_rotatesItOwn');
+    startAgent(rotating);
+    const registered = await api_('POST', '/api/v1/runners', {
+      gitlabInstanceId: instance.id,
+      runnerType: 'instance_type',
+      description: 'rotates its own token',
+      tags: ['docker'],
+      executor: { name: 'shell', settings: {} },
+      machines: { ids: [rotating.machineId] },
+    });
+    expect(registered.status, JSON.stringify(registered.body)).toBe(201);
+    const gitlabRunnerId = (registered.body.runner as { gitlabRunnerId: number }).gitlabRunnerId;
+    const paddockRunnerId = (registered.body.runner as { id: string }).id;
+    await converged(rotating);
+    const firstToken = gitlab.store.runners.get(gitlabRunnerId)!.token;
+    expect(fileText(rotating)).toContain(firstToken);
+
+    let reset: (() => void) | undefined;
+    const runnerSim = new RunnerSimulator({
+      configPath: rotating.config,
+      jobSource: new GitlabJobSource(),
+      listenAddress: '',
+      reloadIntervalMs: 100,
+      checkIntervalMs: 50,
+      // The reset is due in three weeks: the test runs it now, as the timer would then.
+      runAt: (_at, task) => {
+        reset = task;
+        return () => (reset = undefined);
+      },
+    });
+    await runnerSim.start();
+    cleanups.push(() => runnerSim.stop());
+    await until('the token reset to be scheduled', async () => reset, Boolean);
+    const rotated = runnerSim.nextEvent((e) => e.type === 'token-rotated');
+    reset!();
+    await rotated;
+
+    const newToken = gitlab.store.runners.get(gitlabRunnerId)!.token;
+    expect(newToken).not.toBe(firstToken);
+    // The agent saw a rotation, not drift; Paddock stored the new token and renders with it from now on.
+    await until(
+      'the rotated token adopted',
+      () => db.prisma.runnerToken.findUniqueOrThrow({ where: { runnerId: paddockRunnerId } }),
+      (t) => createSecretBox(KEY).decrypt(t.ciphertext, 'runner-token') === newToken,
+    );
+    await converged(rotating);
+    expect(fileText(rotating)).toContain(newToken);
+    expect(fileText(rotating)).not.toContain(firstToken);
+    expect((await machine(rotating.machineId)).driftSha256).toBeNull();
+    await runnerSim.stop();
+    await stopAgent(rotating);
   });
 });
