@@ -1,5 +1,5 @@
 import { useId, useMemo, useState } from 'react';
-import type { FormEvent, ReactNode } from 'react';
+import type { FormEvent, InputHTMLAttributes, ReactNode } from 'react';
 import { Link } from '@tanstack/react-router';
 import { EXECUTOR_NAMES, RUNNER_TYPES } from '@paddock/contracts';
 import type { RegisterRunnerBody, RunnerRegistration } from '@paddock/contracts';
@@ -266,6 +266,11 @@ interface RegisterFormProps {
   progress: ReactNode;
 }
 
+/** The values typed as free text. */
+type TextValueKey = {
+  [K in keyof RegisterValues]: string extends RegisterValues[K] ? K : never;
+}[keyof RegisterValues];
+
 function RegisterForm({ instances, busy, onSubmit, progress }: RegisterFormProps) {
   const formId = useId();
   const [values, setValues] = useState(() => initialValues(instances.length === 1 ? instances[0]!.id : ''));
@@ -299,6 +304,27 @@ function RegisterForm({ instances, busy, onSubmit, progress }: RegisterFormProps
   };
   const touch = (key: RegisterFieldKey) =>
     setTouched((current) => (current.has(key) ? current : new Set(current).add(key)));
+
+  /** A text input bound to one value, with its label, hint and error, that speaks up once left. */
+  const textInput = (
+    path: RegisterFieldKey,
+    key: TextValueKey,
+    field: { label: ReactNode; hint?: ReactNode; className?: string },
+    input: InputHTMLAttributes<HTMLInputElement> = {},
+  ) => (
+    <Field id={inputId(path)} error={errors.fields[path]} {...field}>
+      {(control) => (
+        <input
+          {...control}
+          className="input"
+          {...input}
+          value={values[key]}
+          onChange={(event) => change(key, event.target.value)}
+          onBlur={() => touch(path)}
+        />
+      )}
+    </Field>
+  );
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -390,23 +416,12 @@ function RegisterForm({ instances, busy, onSubmit, progress }: RegisterFormProps
           <legend>
             <h2>What jobs it takes</h2>
           </legend>
-          <Field
-            id={inputId('description')}
-            label="Description"
-            hint="How GitLab and Paddock name the runner."
-            error={errors.fields.description}
-          >
-            {(control) => (
-              <input
-                {...control}
-                className="input"
-                value={values.description}
-                maxLength={1024}
-                onChange={(event) => change('description', event.target.value)}
-                onBlur={() => touch('description')}
-              />
-            )}
-          </Field>
+          {textInput(
+            'description',
+            'description',
+            { label: 'Description', hint: 'How GitLab and Paddock name the runner.' },
+            { maxLength: 1024 },
+          )}
           <Field
             id={inputId('tags')}
             label="Tags"
@@ -462,25 +477,16 @@ function RegisterForm({ instances, busy, onSubmit, progress }: RegisterFormProps
             checked={values.paused}
             onChange={(checked) => change('paused', checked)}
           />
-          <Field
-            id={inputId('maximumTimeout')}
-            label="Maximum job timeout (seconds)"
-            hint="Caps every job's timeout; at least 600 (10 minutes). Empty: each project's own timeout."
-            error={errors.fields.maximumTimeout}
-            className="field-narrow"
-          >
-            {(control) => (
-              <input
-                {...control}
-                type="text"
-                inputMode="numeric"
-                className="input"
-                value={values.maximumTimeout}
-                onChange={(event) => change('maximumTimeout', event.target.value)}
-                onBlur={() => touch('maximumTimeout')}
-              />
-            )}
-          </Field>
+          {textInput(
+            'maximumTimeout',
+            'maximumTimeout',
+            {
+              label: 'Maximum job timeout (seconds)',
+              hint: "Caps every job's timeout; at least 600 (10 minutes). Empty: each project's own timeout.",
+              className: 'field-narrow',
+            },
+            { type: 'text', inputMode: 'numeric' },
+          )}
           <Field
             id={inputId('maintenanceNote')}
             label="Maintenance note (optional)"
@@ -540,24 +546,12 @@ function RegisterForm({ instances, busy, onSubmit, progress }: RegisterFormProps
           ) : null}
           {values.executor === 'docker' ? (
             <>
-              <Field
-                id={inputId('executor.settings.docker.image')}
-                label="Default image"
-                hint="Used when a job's image: says nothing, e.g. alpine:3.20."
-                error={errors.fields['executor.settings.docker.image']}
-              >
-                {(control) => (
-                  <input
-                    {...control}
-                    className="input"
-                    value={values.dockerImage}
-                    autoCapitalize="none"
-                    spellCheck={false}
-                    onChange={(event) => change('dockerImage', event.target.value)}
-                    onBlur={() => touch('executor.settings.docker.image')}
-                  />
-                )}
-              </Field>
+              {textInput(
+                'executor.settings.docker.image',
+                'dockerImage',
+                { label: 'Default image', hint: "Used when a job's image: says nothing, e.g. alpine:3.20." },
+                { autoCapitalize: 'none', spellCheck: false },
+              )}
               <Field
                 id={inputId('executor.settings.docker.pull_policy')}
                 label="Pull policy"
@@ -612,42 +606,21 @@ function RegisterForm({ instances, busy, onSubmit, progress }: RegisterFormProps
           ) : null}
           {values.executor === 'kubernetes' ? (
             <>
-              <Field
-                id={inputId('executor.settings.kubernetes.namespace')}
-                label="Namespace (optional)"
-                hint="Where job pods run; empty: the namespace gitlab-runner runs in."
-                error={errors.fields['executor.settings.kubernetes.namespace']}
-              >
-                {(control) => (
-                  <input
-                    {...control}
-                    className="input"
-                    value={values.kubernetesNamespace}
-                    autoCapitalize="none"
-                    spellCheck={false}
-                    onChange={(event) => change('kubernetesNamespace', event.target.value)}
-                    onBlur={() => touch('executor.settings.kubernetes.namespace')}
-                  />
-                )}
-              </Field>
-              <Field
-                id={inputId('executor.settings.kubernetes.image')}
-                label="Default image (optional)"
-                hint="Used when a job's image: says nothing."
-                error={errors.fields['executor.settings.kubernetes.image']}
-              >
-                {(control) => (
-                  <input
-                    {...control}
-                    className="input"
-                    value={values.kubernetesImage}
-                    autoCapitalize="none"
-                    spellCheck={false}
-                    onChange={(event) => change('kubernetesImage', event.target.value)}
-                    onBlur={() => touch('executor.settings.kubernetes.image')}
-                  />
-                )}
-              </Field>
+              {textInput(
+                'executor.settings.kubernetes.namespace',
+                'kubernetesNamespace',
+                {
+                  label: 'Namespace (optional)',
+                  hint: 'Where job pods run; empty: the namespace gitlab-runner runs in.',
+                },
+                { autoCapitalize: 'none', spellCheck: false },
+              )}
+              {textInput(
+                'executor.settings.kubernetes.image',
+                'kubernetesImage',
+                { label: 'Default image (optional)', hint: "Used when a job's image: says nothing." },
+                { autoCapitalize: 'none', spellCheck: false },
+              )}
               <CheckboxField
                 id={inputId('executor.settings.kubernetes.privileged')}
                 label="Privileged pods"
@@ -714,25 +687,16 @@ function RegisterForm({ instances, busy, onSubmit, progress }: RegisterFormProps
               </label>
             ) : null}
           </div>
-          <Field
-            id={inputId('limits.requestConcurrency')}
-            label="Request concurrency (optional)"
-            hint="How many job requests each machine may have open to GitLab at once. Empty: gitlab-runner's default."
-            error={errors.fields['limits.requestConcurrency']}
-            className="field-narrow"
-          >
-            {(control) => (
-              <input
-                {...control}
-                type="text"
-                inputMode="numeric"
-                className="input input-number"
-                value={values.requestConcurrency}
-                onChange={(event) => change('requestConcurrency', event.target.value)}
-                onBlur={() => touch('limits.requestConcurrency')}
-              />
-            )}
-          </Field>
+          {textInput(
+            'limits.requestConcurrency',
+            'requestConcurrency',
+            {
+              label: 'Request concurrency (optional)',
+              hint: "How many job requests each machine may have open to GitLab at once. Empty: gitlab-runner's default.",
+              className: 'field-narrow',
+            },
+            { type: 'text', inputMode: 'numeric', className: 'input input-number' },
+          )}
         </fieldset>
 
         <fieldset className="form-section" disabled={busy}>
