@@ -67,7 +67,8 @@ function start(
     logger: memoryLogger(),
     send: (m) => (options.connected?.() ?? true) && messages.push(m),
     pollIntervalMs: options.pollIntervalMs ?? 60_000,
-    debounceMs: 10,
+    // Long enough that a busy machine finishes an in-place write (truncate, then write) within it.
+    debounceMs: 100,
     watchDir: options.watchDir,
   });
   watcher.start();
