@@ -4,7 +4,7 @@
  *
  *   npx pnpm --filter @paddock/bench config-push -- --agents 100,1000,10000
  *     [--pushes 3] [--instant-pushes 1] [--workers auto] [--writes 200] [--no-profile] [--quiet-wait 30]
- *     [--connect-concurrency 50] [--from-json FILE]      (PADDOCK_BENCH_DATABASE_URL for another server)
+ *     [--connect-concurrency 50] [--from-json FILE] [--no-write]   (PADDOCK_BENCH_DATABASE_URL for another server)
  *
  * For each N: a fresh database on the local Postgres with N machines, their agent credentials and one docker
  * runner assigned to all of them (inserted directly: enrollment is not what is measured); the real API in a
@@ -14,7 +14,9 @@
  * idle: the API's RSS; then one warm-up push (the agents' first config.toml), `--pushes` measured pushes, each a
  * new `limit`, `--instant-pushes` where the agents answer without writing (the API and transport alone), and one
  * push under the CPU profiler. Separately: the agent's atomic write of the same config.toml on the real disk.
- * Raw results go to $TMPDIR/paddock-config-push-results.json; `--from-json` rewrites the section from such a file.
+ * Raw results go to $TMPDIR/paddock-config-push-results.json; `--from-json` rewrites the section from such a file;
+ * `--no-write` leaves both that file and RESULTS.md alone (a quick check with small sizes). The PATCH carries an
+ * admin's write API token, made in the benchmark database with the fleet.
  *
  * Targets (issue 4, point 11): 1,000 agents p99 < 150 ms and all done < 250 ms; 10,000 agents p99 < 1 s;
  * 10,000 idle agents under 512 MiB API RSS.
@@ -37,6 +39,7 @@ import { createSecretBox } from '../apps/api/src/lib/secrets.js';
 import { generateToken, hashToken } from '../apps/api/src/lib/tokens.js';
 import type { DesiredModel } from '../apps/api/src/modules/revisions/desired-model.js';
 import { renderConfigToml } from '../apps/api/src/modules/revisions/render.js';
+import { createBenchAdmin } from './lib/auth.js';
 import type { ApiReply, ApiRequest, ApiStats } from './lib/config-push-api.js';
 import type { AgentSpec, ApplyRecord, WorkerReply, WorkerRequest } from './lib/config-push-agents.js';
 import { summarizeProfile, type CpuProfile } from './lib/cpuprofile.js';
@@ -82,6 +85,8 @@ function parseArgs(argv: string[]) {
     connectConcurrency: 50,
     /** regenerate the section from a results file of an earlier run instead of measuring */
     fromJson: '',
+    /** write RESULTS.md and the raw results file */
+    write: true,
   };
   const args = argv.filter((a) => a !== '--');
   for (let i = 0; i < args.length; i++) {
@@ -103,6 +108,7 @@ function parseArgs(argv: string[]) {
     else if (a === '--connect-concurrency') opts.connectConcurrency = Number(value());
     else if (a === '--no-profile') opts.profile = false;
     else if (a === '--from-json') opts.fromJson = value();
+    else if (a === '--no-write') opts.write = false;
     else throw new Error(`unknown argument ${a}`);
   }
   if (opts.agents.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('--agents: positive integers');
@@ -299,8 +305,9 @@ async function seed(databaseUrl: string, key: Buffer, n: number) {
         data: machines.slice(i, i + 5000).map((m) => ({ runnerId: runner.id, machineId: m.id })),
       });
     }
+    const authorization = await createBenchAdmin(prisma);
     await db.pool.query('ANALYZE');
-    return { runnerId: runner.id, agents };
+    return { runnerId: runner.id, agents, authorization };
   } finally {
     await db.close();
   }
@@ -350,7 +357,7 @@ async function runFleet(n: number, opts: Options, cleanup: Array<() => Promise<v
   await applyMigrations({ connectionString: databaseUrl });
   const key = randomBytes(32);
   const t0 = performance.now();
-  const { runnerId, agents } = await seed(databaseUrl, key, n);
+  const { runnerId, agents, authorization } = await seed(databaseUrl, key, n);
   log(`N=${n}: database ${name} seeded with ${n} machines in ${ms(performance.now() - t0)}`);
 
   const root = mkdtempSync(path.join('/dev/shm', `paddock-config-push-${n}-`));
@@ -463,7 +470,7 @@ async function runFleet(n: number, opts: Options, cleanup: Array<() => Promise<v
     const sent = now();
     const res = await fetch(`${api.url}/api/v1/runners/${runnerId}/token`, {
       method: 'PATCH',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization },
       body: JSON.stringify({ limit }),
     });
     const responseMs = now() - sent;
@@ -803,9 +810,11 @@ async function main() {
     heartbeatMs: HEARTBEAT_MS,
     loader: loaderOverhead(),
   };
-  writeFileSync(RESULTS_JSON, JSON.stringify({ results, disk, run } satisfies SavedRun));
-  writeSection('config-push', report(results, disk, run));
-  log(`written to bench/RESULTS.md (raw results: ${RESULTS_JSON}, rewrite with --from-json)`);
+  if (opts.write) {
+    writeFileSync(RESULTS_JSON, JSON.stringify({ results, disk, run } satisfies SavedRun));
+    writeSection('config-push', report(results, disk, run));
+    log(`written to bench/RESULTS.md (raw results: ${RESULTS_JSON}, rewrite with --from-json)`);
+  } else log('RESULTS.md and the raw results file left as they were (--no-write)');
   console.log(
     results
       .filter((r) => !r.error)

@@ -4,6 +4,10 @@
  * cannot slow the load down and hide its latency).
  *
  *   npx pnpm --filter @paddock/bench rest-lists   (PADDOCK_BENCH_DATABASE_URL to use another server)
+ *     [--runners 10000] [--machines 2000] [--rate 200] [--seconds 15] [--no-write]
+ *
+ * Requests carry an admin's write API token, made in the benchmark database. `--no-write` prints the figures
+ * without touching RESULTS.md (for a quick check with small sizes).
  *
  * Target (issue "Scale, faults and operations"): GET /api/v1/runners pages of 100 at 200 req/s, p95 < 50 ms.
  */
@@ -17,13 +21,36 @@ import { createDatabase } from '../apps/api/src/db/client.js';
 import { applyMigrations } from '../apps/api/src/db/migrations.js';
 import { parseEnv } from '../apps/api/src/env.js';
 import { createSecretBox } from '../apps/api/src/lib/secrets.js';
+import { createBenchAdmin } from './lib/auth.js';
 import { seedFleet } from './lib/seed.js';
 import { machineDescription, ms, summarize, writeSection, type LatencySummary } from './lib/stats.js';
 
-const RUNNERS = 10_000;
-const MACHINES = 2_000;
-const RATE = 200;
-const SECONDS = 15;
+function parseArgs(argv: string[]) {
+  const opts = { runners: 10_000, machines: 2_000, rate: 200, seconds: 15, write: true };
+  const args = argv.filter((a) => a !== '--');
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const number = () => {
+      const v = Number(args[++i]?.replace(/_/g, ''));
+      if (!Number.isInteger(v) || v < 1) throw new Error(`${a} needs a positive integer`);
+      return v;
+    };
+    if (a === '--runners') opts.runners = number();
+    else if (a === '--machines') opts.machines = number();
+    else if (a === '--rate') opts.rate = number();
+    else if (a === '--seconds') opts.seconds = number();
+    else if (a === '--no-write') opts.write = false;
+    else throw new Error(`unknown argument ${a}`);
+  }
+  return opts;
+}
+const {
+  runners: RUNNERS,
+  machines: MACHINES,
+  rate: RATE,
+  seconds: SECONDS,
+  write,
+} = parseArgs(process.argv.slice(2));
 
 const adminUrl = process.env.PADDOCK_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -40,6 +67,7 @@ async function withAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
 /** Sends `rate` requests per second for `seconds`, each to the URL `next()` gives; returns latencies. */
 async function openLoop(
   next: () => string,
+  headers: Record<string, string>,
   rate: number,
   seconds: number,
 ): Promise<{ latencies: number[]; errors: number }> {
@@ -55,7 +83,7 @@ async function openLoop(
     const url = next();
     const t0 = performance.now();
     inFlight.push(
-      fetch(url)
+      fetch(url, { headers })
         .then(async (res) => {
           await res.arrayBuffer();
           if (res.status !== 200) errors++;
@@ -83,6 +111,7 @@ async function main() {
     const t0 = performance.now();
     await seedFleet(db, secrets, { runners: RUNNERS, machines: MACHINES });
     console.log(`seeded ${RUNNERS} runners and ${MACHINES} machines in ${ms(performance.now() - t0)}`);
+    const headers = { authorization: await createBenchAdmin(db.prisma) };
 
     const env = parseEnv({
       NODE_ENV: 'production',
@@ -97,9 +126,10 @@ async function main() {
     async function cursors(pathAndQuery: string): Promise<string[]> {
       const out = [''];
       for (;;) {
-        const page = (await (await fetch(`${base}${pathAndQuery}${out.at(-1)}`)).json()) as {
-          nextCursor: string | null;
-        };
+        const res = await fetch(`${base}${pathAndQuery}${out.at(-1)}`, { headers });
+        if (res.status !== 200)
+          throw new Error(`${pathAndQuery} answered ${res.status}: ${await res.text()}`);
+        const page = (await res.json()) as { nextCursor: string | null };
         if (!page.nextCursor) return out;
         out.push(`&cursor=${page.nextCursor}`);
       }
@@ -117,9 +147,10 @@ async function main() {
     for (const sc of scenarios) {
       const list = await cursors(sc.path);
       let i = 0;
-      await openLoop(() => `${base}${sc.path}${list[i++ % list.length]}`, 50, 2); // warm-up
+      await openLoop(() => `${base}${sc.path}${list[i++ % list.length]}`, headers, 50, 2); // warm-up
       const { latencies, errors } = await openLoop(
         () => `${base}${sc.path}${list[i++ % list.length]}`,
+        headers,
         RATE,
         SECONDS,
       );
@@ -137,7 +168,9 @@ async function main() {
     await Promise.all(
       Array.from({ length: 8 }, async () => {
         while (performance.now() < until) {
-          const res = await fetch(`${base}${scenarios[0]!.path}${runnerPages[k++ % runnerPages.length]}`);
+          const res = await fetch(`${base}${scenarios[0]!.path}${runnerPages[k++ % runnerPages.length]}`, {
+            headers,
+          });
           await res.arrayBuffer();
           done++;
         }
@@ -148,11 +181,17 @@ async function main() {
     await app.close();
 
     const target = rows[0]!.s.p95 < 50;
+    const args = process.argv.slice(2).filter((x) => x !== '--');
+    const command = `npx pnpm --filter @paddock/bench rest-lists${args.length ? ` -- ${args.join(' ')}` : ''}`;
+    if (!write) {
+      console.log(`target p95 < 50 ms ${target ? 'met' : 'not met'}; RESULTS.md left as it was (--no-write)`);
+      return;
+    }
     writeSection(
       'rest-lists',
-      `## REST lists with 10,000 runners and 2,000 machines
+      `## REST lists with ${RUNNERS.toLocaleString('en-US')} runners and ${MACHINES.toLocaleString('en-US')} machines
 
-Command: \`npx pnpm --filter @paddock/bench rest-lists\` · ${new Date().toISOString()} · ${machineDescription()}
+Command: \`${command}\` · ${new Date().toISOString()} · ${machineDescription()}
 
 Postgres on 127.0.0.1, the app in the same process as the load generator, ${RATE} requests/s for ${SECONDS} s per row
 (open loop), pages of 100 spread over every cursor of the list.

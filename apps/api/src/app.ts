@@ -16,12 +16,16 @@ import Fastify, {
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { LoggerOptions } from 'pino';
 import agentGateway from './agent-gateway/gateway.js';
+import auditPlugin from './plugins/audit.js';
+import authPlugin from './plugins/auth.js';
+import securityHeaders from './plugins/security-headers.js';
 import type { RevisionSource } from './agent-gateway/session.js';
 import type { Database } from './db/client.js';
 import liveHub from './live/live-hub.js';
 import { DEFAULT_MIGRATIONS_DIR } from './db/migrations.js';
 import type { Env } from './env.js';
 import type { GitlabConnectionCheck } from './gitlab/connection-check.js';
+import type { RunnerTokenCheck } from './gitlab/runner-token-check.js';
 import { createLocalEventBus, type EventBus } from './lib/event-bus.js';
 import type { SecretBox } from './lib/secrets.js';
 import { apiModules } from './modules/index.js';
@@ -32,9 +36,10 @@ import healthRoutes from './modules/health/health.routes.js';
 import gitlabSyncPlugin from './modules/sync/sync.plugin.js';
 import dbPlugin from './plugins/db.js';
 import downloadsPlugin from './plugins/downloads.js';
-import errorsPlugin from './plugins/errors.js';
+import errorsPlugin, { frameworkErrorHandler } from './plugins/errors.js';
 import gitlabPlugin from './plugins/gitlab.js';
 import openapiPlugin from './plugins/openapi.js';
+import requestTextPlugin from './plugins/request-text.js';
 import revisionsPlugin from './plugins/revisions.js';
 import webPlugin from './plugins/web.js';
 
@@ -55,6 +60,8 @@ export interface AppDeps {
   render?: ConfigRenderer;
   /** checks a GitLab URL and access token before they are stored; defaults to asking that GitLab */
   checkGitlabConnection?: GitlabConnectionCheck;
+  /** checks a runner token an agent reports as rotated; defaults to asking its GitLab */
+  checkRunnerToken?: RunnerTokenCheck;
   /** pino options, a logger instance, or false for silence (tests) */
   logger?: LoggerOptions | FastifyBaseLogger | false;
 }
@@ -96,6 +103,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     },
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     routerOptions: { maxParamLength: 256 },
+    // URLs the router cannot decode or whose parameters are too long: problem+json like every other refusal
+    frameworkErrors: frameworkErrorHandler,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   }).withTypeProvider<ZodTypeProvider>();
@@ -109,8 +118,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
 
   await app.register(errorsPlugin);
+  await app.register(requestTextPlugin);
   const events = deps.events ?? createLocalEventBus(app.log);
   await app.register(dbPlugin, { db: deps.db, secrets: deps.secrets, env, events });
+  await app.register(securityHeaders);
+  await app.register(authPlugin, { env });
+  await app.register(auditPlugin, { retentionDays: env.PADDOCK_AUDIT_RETENTION_DAYS });
   await app.register(openapiPlugin, { version: VERSION });
   await app.register(gitlabPlugin, {
     ...(deps.checkGitlabConnection && { checkConnection: deps.checkGitlabConnection }),
@@ -134,11 +147,38 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         (machineId, above) => app.revisions.renumber(machineId, above),
       ),
     heartbeatIntervalMs: env.PADDOCK_AGENT_HEARTBEAT_MS,
-    onHealthChanged: (machineIds) => app.revisions.rebalance(machineIds),
+    ...(deps.checkRunnerToken && { checkRunnerToken: deps.checkRunnerToken }),
+    // Changes Paddock makes by itself are audited like anyone's, with Paddock or the agent as the actor.
+    onHealthChanged: async (machineIds) => {
+      const rollout = await app.revisions.rebalance(machineIds);
+      if (rollout?.rolloutId)
+        await app.audit.record({
+          action: 'token_limit.resplit',
+          targetType: 'rollout',
+          targetId: rollout.rolloutId,
+          after: {
+            reason: 'fleet budget re-split after machines changed health',
+            machineIds,
+            shortfalls: rollout.shortfalls,
+          },
+        });
+      return rollout;
+    },
     onTokensAdopted: async (runnerIds) => {
       const machineIds = (
         await Promise.all(runnerIds.map((id) => app.revisions.machinesOfRunner(id)))
       ).flat();
+      for (const runnerId of runnerIds)
+        await app.audit.record(
+          {
+            action: 'runner.token_rotated',
+            targetType: 'runner',
+            targetId: runnerId,
+            after: { by: 'gitlab-runner' },
+          },
+          null,
+          { type: 'agent', id: null, label: 'gitlab-runner (via paddock-agent)' },
+        );
       return app.revisions.sync(machineIds, 'token rotated by gitlab-runner', { type: 'agent', id: null });
     },
   });

@@ -82,10 +82,40 @@ export const EnvSchema = z
      * with it); `off`: never
      */
     PADDOCK_DEMO: z.enum(['auto', 'off']).default('auto'),
+    /**
+     * the address people reach Paddock at (https://paddock.example.com); used in printed links, copied commands
+     * and as the only origin allowed to change things. Defaults to the address each request was sent to
+     */
+    PADDOCK_PUBLIC_URL: z
+      .url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL' })
+      .transform((v) => v.replace(/\/+$/, ''))
+      .optional(),
+    /** creates the first admin on a database with no users (with PADDOCK_ADMIN_PASSWORD) */
+    PADDOCK_ADMIN_EMAIL: z.email({ message: 'must be an email address' }).optional(),
+    PADDOCK_ADMIN_PASSWORD: z
+      .string()
+      .min(12, { message: 'must be at least 12 characters' })
+      .max(256)
+      .optional(),
+    /** a browser session ends after this many minutes without a request */
+    PADDOCK_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(43_200).default(720),
+    /** and after this many hours whatever happens */
+    PADDOCK_SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(8_760).default(168),
+    /** `auto`: session cookies are Secure when the request came over HTTPS (directly or per X-Forwarded-Proto) */
+    PADDOCK_COOKIE_SECURE: z.enum(['auto', 'always']).default('auto'),
+    /** audit events older than this many days are deleted (0 keeps them forever) */
+    PADDOCK_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(365),
     /** loopback port of the embedded database (0 = any free port) */
     PADDOCK_EMBEDDED_DB_PORT: Port.default(0),
   })
   .superRefine((env, ctx) => {
+    if (Boolean(env.PADDOCK_ADMIN_EMAIL) !== Boolean(env.PADDOCK_ADMIN_PASSWORD)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [env.PADDOCK_ADMIN_EMAIL ? 'PADDOCK_ADMIN_PASSWORD' : 'PADDOCK_ADMIN_EMAIL'],
+        message: 'PADDOCK_ADMIN_EMAIL and PADDOCK_ADMIN_PASSWORD go together',
+      });
+    }
     if (env.DATABASE_URL && !env.PADDOCK_SECRET_KEY) {
       ctx.addIssue({
         code: 'custom',
@@ -117,7 +147,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
       result.error.issues.map((issue) => {
         const name = issue.path.join('.') || '(environment)';
         const given = typeof issue.path[0] === 'string' ? cleaned[issue.path[0]] : undefined;
-        const secret = /KEY|URL/.test(name);
+        const secret = /KEY|URL|PASSWORD/.test(name);
         return `${name}: ${issue.message}${given !== undefined && !secret ? ` (got ${JSON.stringify(given)})` : ''}`;
       }),
     );

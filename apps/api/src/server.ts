@@ -18,6 +18,7 @@ import { locateDatabase, secretBoxFromEnv } from './db/open.js';
 import { EnvError, parseEnv, type Env } from './env.js';
 import { createLocalEventBus, createPgEventBus } from './lib/event-bus.js';
 import { startDemoIfWanted } from './demo/start.js';
+import { ensureFirstAdmin, printSetupLink } from './modules/auth/bootstrap.js';
 import { loggerOptions } from './lib/logger.js';
 
 class StartupError extends Error {}
@@ -105,6 +106,7 @@ async function main(): Promise<void> {
 
     const app = await buildApp({ env, db, secrets, events, logger: log });
     cleanup.push(() => app.close());
+    await ensureFirstAdmin(app);
     await app.listen({ host: env.HOST, port: env.PORT });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : env.PORT;
@@ -114,6 +116,7 @@ async function main(): Promise<void> {
     console.log(
       `\n  Paddock ${VERSION} is running at ${url}\n  API docs: ${url}/api/v1/docs\n  Stop with Ctrl-C.\n`,
     );
+    await printSetupLink({ app, baseUrl: url, print: (line) => console.log(line) });
     // The demo is built in the background: Paddock answers (and can be stopped) meanwhile. It is stopped before
     // the app closes, so its agents say goodbye to a server that is still there.
     const demoAbort = new AbortController();

@@ -1,22 +1,27 @@
 /**
  * The /agent websocket with real sockets against a listening app: enrollment, authentication at the upgrade, the
- * hello handshake, replacement, invalid frames, revisions sent and acknowledged, token adoption and offline state.
+ * hello handshake, replacement, invalid, oversized and too frequent frames, reports about other machines refused,
+ * revoked credentials, revisions sent and acknowledged, token adoption and offline state.
  */
 import { createHash } from 'node:crypto';
 import {
+  AGENT_FRAME_RATE,
   CLOSE,
+  MAX_FRAME_BYTES,
   encodeMessage,
   parseServerMessage,
   PROTOCOL_VERSION,
   type AgentMessage,
   type Hello,
   type ServerMessage,
+  type Status,
 } from '@paddock/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { buildApp, type App } from '../src/app.js';
 import type { RevisionSource } from '../src/agent-gateway/session.js';
 import { createLocalEventBus } from '../src/lib/event-bus.js';
+import { authenticateInjects } from './support/auth.js';
 import { factories } from './support/factories.js';
 import { testEnv, useTestApp } from './support/test-db.js';
 
@@ -45,8 +50,11 @@ beforeAll(async () => {
     secrets: ctx.secrets,
     events,
     revisions,
+    // GitLab's answer to `POST /runners/verify`: tokens naming themselves forged are unknown to it.
+    checkRunnerToken: async (_url, token) => (token.includes('Forged') ? 'invalid' : 'valid'),
     logger: false,
   });
+  authenticateInjects(app, ctx.admin.bearer);
   base = (await app.listen({ host: '127.0.0.1', port: 0 })).replace(/^http/, 'ws');
 });
 afterAll(() => app.close());
@@ -149,6 +157,23 @@ async function waitFor<T>(fn: () => Promise<T>, ok: (v: T) => boolean, what: str
 
 const machine = (id: string) => ctx.db.prisma.machine.findUniqueOrThrow({ where: { id } });
 
+function status(): Status {
+  return {
+    type: 'status',
+    diskSha256: null,
+    runner: { metricsOk: true, error: null, version: '19.4.0', concurrent: 4, jobs: [] },
+    host: { cpuCount: 2, load1: 0.1, memoryBytes: 1e9, memoryAvailableBytes: 5e8 },
+  };
+}
+
+async function enrolledMachineWithCredentialId() {
+  const m = await enrolledMachine();
+  const row = await ctx.db.prisma.agentCredential.findUniqueOrThrow({
+    where: { tokenHash: sha(m.credential) },
+  });
+  return { ...m, credentialId: row.id };
+}
+
 describe('enrollment', () => {
   it('issues a credential once per use, and refuses used-up, revoked and unknown tokens alike', async () => {
     const token = await enrollmentToken({ name: 'one use', maxUses: 1, labels: { pool: 'docker' } });
@@ -164,16 +189,28 @@ describe('enrollment', () => {
     expect(again.statusCode).toBe(401);
     expect((await enroll('pde_' + 'x'.repeat(43))).json().detail).toBe(again.json().detail);
 
-    const revoked = await enrollmentToken();
+    const revoked = await enrollmentToken({ name: 'to revoke', maxUses: 10 });
     const list = (await app.inject('/api/v1/enrollment-tokens')).json().items as Array<{
       id: string;
+      name: string;
       active: boolean;
     }>;
-    const id = list.find((t) => t.active)!.id;
+    expect(JSON.stringify(list)).not.toContain(revoked);
+    const id = list.find((t) => t.name === 'to revoke')!.id;
     expect((await app.inject({ method: 'DELETE', url: `/api/v1/enrollment-tokens/${id}` })).statusCode).toBe(
       204,
     );
-    expect(JSON.stringify(list)).not.toContain(revoked);
+    const refused = await enroll(revoked, newSystemId());
+    expect(refused.statusCode).toBe(401);
+    expect(refused.json().detail).toBe(again.json().detail);
+  });
+
+  it('counts uses: an n-use token enrolls n machines, then no more', async () => {
+    const token = await enrollmentToken({ name: 'three uses', maxUses: 3 });
+    for (let i = 0; i < 3; i++) expect((await enroll(token, newSystemId())).statusCode).toBe(201);
+    expect((await enroll(token, newSystemId())).statusCode).toBe(401);
+    const row = await ctx.db.prisma.enrollmentToken.findFirstOrThrow({ where: { name: 'three uses' } });
+    expect(row.uses).toBe(3);
   });
 
   it('refuses an expired token', async () => {
@@ -184,10 +221,28 @@ describe('enrollment', () => {
     expect((await enroll(token)).statusCode).toBe(401);
   });
 
-  it('keeps the machine when a host enrolls again, and retires the old credential', async () => {
+  it('keeps the machine when a host enrolls again after its credential was revoked, never before', async () => {
     const first = await enrolledMachine();
-    const second = await enroll(await enrollmentToken(), first.systemId);
+    const token = await enrollmentToken({ name: 'takeover', maxUses: 5 });
+    // Knowing a machine's system_id is not enough to take it over.
+    const takeover = await enroll(token, first.systemId);
+    expect(takeover.statusCode).toBe(409);
+    expect(takeover.json().detail).toMatch(/revokes it first/);
+    expect(takeover.body).not.toMatch(/pda_/);
+    const revoke = await app.inject({
+      method: 'DELETE',
+      url: `/api/v1/machines/${first.machineId}/credentials`,
+    });
+    expect(revoke.statusCode).toBe(200);
+    const second = await enroll(token, first.systemId);
+    expect(second.statusCode).toBe(201);
     expect(second.json().machineId).toBe(first.machineId);
+    // The refused attempt used nothing up.
+    const listed = (await app.inject('/api/v1/enrollment-tokens')).json().items as Array<{
+      name: string;
+      uses: number;
+    }>;
+    expect(listed.find((t) => t.name === 'takeover')?.uses).toBe(1);
     await expect(TestAgent.connect(first.credential)).rejects.toThrow('HTTP 401');
     const agent = await TestAgent.connect(second.json().credential);
     agent.ws.close();
@@ -252,10 +307,20 @@ describe('the /agent socket', () => {
 
   it('does not let an agent take another machine’s system_id', async () => {
     const other = await enrolledMachine();
-    const { credential } = await enrolledMachine();
+    const { credential, machineId, systemId } = await enrolledMachine();
+    const refusedBefore = app.agentGateway.counters.refusedReports;
     const agent = await TestAgent.connect(credential);
     agent.send(hello(other.systemId));
-    expect((await agent.closed).code).toBe(CLOSE.protocolViolation);
+    const closed = await agent.closed;
+    expect(closed.code).toBe(CLOSE.protocolViolation);
+    expect(closed.reason).toContain('belongs to another machine');
+    expect(app.agentGateway.counters.refusedReports).toBe(refusedBefore + 1);
+    expect(await machine(other.machineId)).toMatchObject({
+      systemId: other.systemId,
+      connectionState: 'never_connected',
+    });
+    expect(await machine(machineId)).toMatchObject({ systemId, connectionState: 'never_connected' });
+    expect(agent.messages).toEqual([]);
   });
 
   it('drops invalid frames, counts them, and cuts off a flood', async () => {
@@ -282,6 +347,91 @@ describe('the /agent socket', () => {
     const agent = await TestAgent.connect(credential);
     agent.send({ type: 'drift', revision: 1, diskSha256: null, paths: [] });
     expect((await agent.closed).code).toBe(CLOSE.protocolViolation);
+  });
+
+  it('takes a burst of frames below the limit, and closes a connection that sends faster', async () => {
+    const { machineId, credential, systemId } = await enrolledMachine();
+    const agent = await TestAgent.connect(credential);
+    agent.send(hello(systemId));
+    await agent.next('welcome');
+    const limitedBefore = app.agentGateway.counters.rateLimited;
+    // Hello and welcome spent one frame; a burst just under the rest still goes through (the ping's pong comes
+    // back only after every frame before it was taken).
+    for (let i = 0; i < AGENT_FRAME_RATE.burst - 10; i++) agent.send(status());
+    await new Promise<void>((resolve) => {
+      agent.ws.once('pong', () => resolve());
+      agent.ws.ping();
+    });
+    expect(agent.ws.readyState).toBe(WebSocket.OPEN);
+
+    for (let i = 0; i < AGENT_FRAME_RATE.burst * 2; i++) agent.send(status());
+    const closed = await agent.closed;
+    expect(closed.code).toBe(CLOSE.rateLimited);
+    expect(closed.reason).toBe(
+      `too many frames: at most ${AGENT_FRAME_RATE.perSecond} per second (bursts of ${AGENT_FRAME_RATE.burst})`,
+    );
+    expect(app.agentGateway.counters.rateLimited).toBe(limitedBefore + 1);
+    await waitFor(
+      () => machine(machineId),
+      (x) => x.connectionState === 'offline',
+      'offline after the cut',
+    );
+  });
+
+  it('closes a connection that sends a frame above the size limit with 1009', async () => {
+    const { credential, systemId } = await enrolledMachine();
+    const agent = await TestAgent.connect(credential);
+    agent.send(hello(systemId));
+    await agent.next('welcome');
+    const before = app.agentGateway.counters.oversizedFrames;
+    agent.send(JSON.stringify({ type: 'drift', padding: 'x'.repeat(MAX_FRAME_BYTES) }));
+    const closed = await agent.closed;
+    expect(closed.code).toBe(CLOSE.tooLarge);
+    await waitFor(
+      async () => app.agentGateway.counters.oversizedFrames,
+      (n) => n === before + 1,
+      'oversized frame counted',
+    );
+    // A frame just under the limit is merely an invalid message: dropped, and the connection stays.
+    const again = await TestAgent.connect(credential);
+    again.send(hello(systemId));
+    await again.next('welcome');
+    const invalid = app.agentGateway.counters.invalidFrames;
+    again.send(JSON.stringify({ type: 'drift', padding: 'x'.repeat(MAX_FRAME_BYTES - 40) }));
+    await waitFor(
+      async () => app.agentGateway.counters.invalidFrames,
+      (n) => n === invalid + 1,
+      'large frame dropped',
+    );
+    expect(again.ws.readyState).toBe(WebSocket.OPEN);
+    again.ws.close();
+  });
+
+  it('closes a connection whose credential is revoked, even before its hello, and refuses it after', async () => {
+    const { credential, credentialId } = await enrolledMachineWithCredentialId();
+    const agent = await TestAgent.connect(credential);
+    await ctx.db.prisma.agentCredential.update({
+      where: { id: credentialId },
+      data: { revokedAt: new Date() },
+    });
+    const m = await ctx.db.prisma.agentCredential.findUniqueOrThrow({ where: { id: credentialId } });
+    await events.publish({ topic: 'credentials.revoked', machineIds: [m.machineId] });
+    expect(await agent.closed).toEqual({ code: CLOSE.revoked, reason: 'credential revoked' });
+    await expect(TestAgent.connect(credential)).rejects.toThrow('HTTP 401');
+  });
+
+  it('closes a hello made with a credential revoked after the upgrade, announced or not', async () => {
+    const { credential, credentialId, systemId, machineId } = await enrolledMachineWithCredentialId();
+    const agent = await TestAgent.connect(credential);
+    // Revoked in the database only: the announcement was lost, or came before this socket existed.
+    await ctx.db.prisma.agentCredential.update({
+      where: { id: credentialId },
+      data: { revokedAt: new Date() },
+    });
+    agent.send(hello(systemId));
+    expect((await agent.closed).code).toBe(CLOSE.revoked);
+    expect(agent.messages).toEqual([]);
+    expect((await machine(machineId)).connectionState).toBe('never_connected');
   });
 });
 
@@ -389,6 +539,9 @@ describe('revisions over the socket', () => {
     const notMine = await f.runner(gl.id, { gitlabRunnerId: 502 });
     const { machineId, credential, systemId } = await enrolledMachine();
     await f.assign(mine.id, machineId);
+    // The other runner runs on another machine: this agent must not replace its token.
+    await f.assign(notMine.id, (await enrolledMachine()).machineId);
+    const refusedBefore = app.agentGateway.counters.refusedReports;
     const agent = await TestAgent.connect(credential);
     agent.send(hello(systemId));
     await agent.next('welcome');
@@ -417,6 +570,20 @@ describe('revisions over the socket', () => {
         },
       ],
     });
+    // A token GitLab does not accept is not stored, even for this machine's own runner.
+    agent.send({
+      type: 'tokenRotated',
+      revision: 1,
+      diskSha256: 'd'.repeat(64),
+      tokens: [
+        {
+          runner: { url: 'https://gitlab.rotate.example.com', id: 501 },
+          token: 'glrt-t1_Forged0000000003',
+          tokenObtainedAt: '2026-11-23T11:00:00Z',
+          tokenExpiresAt: '2026-12-23T11:00:00Z',
+        },
+      ],
+    });
     const token = await waitFor(
       () => ctx.db.prisma.runnerToken.findUniqueOrThrow({ where: { runnerId: mine.id } }),
       (t) => t.rotatedAt !== null,
@@ -426,6 +593,58 @@ describe('revisions over the socket', () => {
     expect(token.expiresAt?.toISOString()).toBe('2026-12-23T10:00:00.000Z');
     const other = await ctx.db.prisma.runnerToken.findUniqueOrThrow({ where: { runnerId: notMine.id } });
     expect(other.rotatedAt).toBeNull();
+    expect(ctx.secrets.decrypt(other.ciphertext, 'runner-token')).not.toBe('glrt-t1_Stolen000000002');
+    await waitFor(
+      async () => app.agentGateway.counters.refusedReports,
+      (n) => n === refusedBefore + 2,
+      'the stolen and the forged token refused',
+    );
+    const kept = await ctx.db.prisma.runnerToken.findUniqueOrThrow({ where: { runnerId: mine.id } });
+    expect(ctx.secrets.decrypt(kept.ciphertext, 'runner-token')).toBe('glrt-t1_NewlyRotated0001');
+    agent.ws.close();
+  });
+
+  it('refuses applied and failed reports for revisions of another machine, changing nothing', async () => {
+    const victim = await enrolledMachine();
+    await revisionRow(victim.machineId, 1, 'victim = 1\n');
+    await revisionRow(victim.machineId, 2, 'victim = 2\n');
+    const { machineId, credential, systemId } = await enrolledMachine();
+    await revisionRow(machineId, 1, 'own = 1\n');
+    const agent = await TestAgent.connect(credential);
+    agent.send(hello(systemId));
+    await agent.next('welcome');
+    expect((await agent.next('apply')).revision).toBe(1);
+    const refusedBefore = app.agentGateway.counters.refusedReports;
+    const victimBefore = await machine(victim.machineId);
+    const revisionsBefore = await ctx.db.prisma.configRevision.findMany({
+      where: { machineId: victim.machineId },
+      orderBy: { number: 'asc' },
+    });
+
+    agent.send({ type: 'applied', revision: 1, sha256: sha('victim = 1\n'), written: true });
+    agent.send({ type: 'failed', revision: 2, code: 'disk_full', message: 'no space left on device' });
+    // A made-up number far ahead must not make Paddock renumber this machine's revisions either.
+    agent.send({ type: 'applied', revision: 2 ** 31 - 1, sha256: sha('victim = 2\n'), written: true });
+    await waitFor(
+      async () => app.agentGateway.counters.refusedReports,
+      (n) => n === refusedBefore + 3,
+      'three refused reports',
+    );
+
+    expect(await machine(victim.machineId)).toEqual(victimBefore);
+    expect(
+      await ctx.db.prisma.configRevision.findMany({
+        where: { machineId: victim.machineId },
+        orderBy: { number: 'asc' },
+      }),
+    ).toEqual(revisionsBefore);
+    expect(revisionsBefore.map((r) => r.status)).toEqual(['pending', 'pending']);
+    const own = await machine(machineId);
+    expect(own).toMatchObject({ appliedRevision: null, applyError: null, desiredRevision: 1 });
+    const ownRevisions = await ctx.db.prisma.configRevision.findMany({ where: { machineId } });
+    expect(ownRevisions.map((r) => [r.number, r.status])).toEqual([[1, 'pending']]);
+    expect(renumbered.filter((r) => r.machineId === machineId)).toEqual([]);
+    expect(agent.ws.readyState).toBe(WebSocket.OPEN);
     agent.ws.close();
   });
 
@@ -445,7 +664,7 @@ describe('revisions over the socket', () => {
 
 describe('the /live socket', () => {
   async function liveClient() {
-    const ws = new WebSocket(`${base}/live`);
+    const ws = new WebSocket(`${base}/live`, { headers: { authorization: ctx.admin.bearer } });
     const messages: Array<Record<string, unknown>> = [];
     ws.on('message', (d) => messages.push(JSON.parse(d.toString()) as Record<string, unknown>));
     await new Promise((resolve, reject) => {

@@ -66,7 +66,7 @@ describe('errors', () => {
 
   it('hides internals of 5xx and carries the request id', async () => {
     const app = await buildApp({ env: ctx.env, db: ctx.db, secrets: ctx.secrets, logger: false });
-    app.get('/api/v1/boom', async () => {
+    app.get('/api/v1/boom', { config: { access: 'public' } }, async () => {
       throw new Error('connection to 10.0.0.7 failed with password hunter2');
     });
     const res = await app.inject({ url: '/api/v1/boom', headers: { 'x-request-id': 'trace-42' } });
@@ -97,7 +97,7 @@ describe('logs', () => {
     });
     const logger = pino(loggerOptions({ level: 'info', pretty: false }), sink);
     const app = await buildApp({ env: ctx.env, db: ctx.db, secrets: ctx.secrets, logger });
-    app.post('/api/v1/echo', async (request) => {
+    app.post('/api/v1/echo', { config: { access: 'public', audit: false } }, async (request) => {
       request.log.info({ body: request.body }, 'received');
       return {};
     });
@@ -107,6 +107,9 @@ describe('logs', () => {
       headers: { authorization: 'Bearer sekrit-bearer', cookie: 'paddock_session=sekrit-cookie' },
       payload: { token: 'glrt-sekrit-token', accessToken: 'glpat-sekrit', password: 'sekrit-pw' },
     });
+    // Wall screens and one-time links carry their token in the query string.
+    await app.inject('/api/v1/wall/summary?display=pdw_sekritDisplayToken000000000');
+    await app.inject('/setup?token=pdx_sekritSetupToken0000000000000');
     await app.close();
     const text = lines.join('');
     expect(text).toContain('[redacted]');
@@ -120,7 +123,7 @@ describe('shutdown', () => {
     const app = await buildApp({ env: ctx.env, db: ctx.db, secrets: ctx.secrets, logger: false });
     let release: () => void = () => {};
     const started = new Promise<void>((resolveStarted) => {
-      app.get('/api/v1/slow', async () => {
+      app.get('/api/v1/slow', { config: { access: 'public' } }, async () => {
         resolveStarted();
         await new Promise<void>((r) => (release = r));
         return { done: true };

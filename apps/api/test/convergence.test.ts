@@ -68,7 +68,7 @@ async function until<T>(
 }
 
 async function api_(method: string, url: string, body?: unknown) {
-  const res = await fetch(`${api.url}${url}`, {
+  const res = await api.fetch(url, {
     method,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),

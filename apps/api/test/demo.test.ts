@@ -20,7 +20,7 @@ afterAll(async () => {
 let current: ServerProcess | undefined;
 
 async function json<T>(url: string): Promise<T> {
-  const res = await fetch(url);
+  const res = await current!.fetch(url);
   // The server's own output says why, if it ever answers otherwise.
   expect(res.status, `${url}\n${current?.output() ?? ''}`).toBe(200);
   return (await res.json()) as T;
@@ -112,7 +112,8 @@ describe('demo fleet', () => {
     const instances = await json<{ items: unknown[] }>(`${again.url}/api/v1/gitlab-instances`);
     expect(instances.items).toHaveLength(1);
     expect(await again.stop('SIGTERM')).toBe(0);
-  });
+    // Two starts and stops of the whole program: the 30 s promise is checked by the first wait above.
+  }, 120_000);
 
   it('leaves nothing running when Paddock is stopped while the demo is being built', async () => {
     const before = new Set(demoProcesses());
@@ -120,6 +121,7 @@ describe('demo fleet', () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'paddock-demo-early-'));
     const server = await startServer({ PADDOCK_DATA_DIR: dataDir, PADDOCK_DEMO: 'auto' }, 60_000);
     running.push(server);
+    current = server;
     // Some agents are up, the rest are still being started.
     await until(
       'the first demo machine',
@@ -131,7 +133,7 @@ describe('demo fleet', () => {
     expect(demoProcesses().filter((p) => !before.has(p))).toEqual([]);
     // Its temporary directory is gone with it.
     expect(demoDirs().filter((d) => !dirsBefore.has(d))).toEqual([]);
-  });
+  }, 60_000);
 
   it('stays off with PADDOCK_DEMO=off', async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'paddock-demo-off-'));

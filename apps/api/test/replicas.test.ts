@@ -22,8 +22,8 @@ afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
 });
 
-async function json(url: string, init?: RequestInit) {
-  const res = await fetch(url, {
+async function json(server: ServerProcess, url: string, init?: RequestInit) {
+  const res = await server.fetch(url, {
     ...init,
     headers: { 'content-type': 'application/json', ...init?.headers },
   });
@@ -46,11 +46,11 @@ describe('two API replicas', () => {
     running.push(a, b);
 
     // Enroll through A.
-    const token = await json(`${a.url}/api/v1/enrollment-tokens`, {
+    const token = await json(a, `/api/v1/enrollment-tokens`, {
       method: 'POST',
       body: JSON.stringify({ name: 'replicas' }),
     });
-    const enrolled = await json(`${a.url}/api/v1/agent/enroll`, {
+    const enrolled = await json(a, `/api/v1/agent/enroll`, {
       method: 'POST',
       body: JSON.stringify({ token: token.body.token, hostname: 'replica-host', systemId: 's_aaaaaaaaaaaa' }),
     });
@@ -104,7 +104,7 @@ describe('two API replicas', () => {
     await next((m) => m.type === 'welcome');
 
     // The limit changes through A; the apply arrives through B.
-    const patched = await json(`${a.url}/api/v1/runners/${runner.id}/token`, {
+    const patched = await json(a, `/api/v1/runners/${runner.id}/token`, {
       method: 'PATCH',
       body: JSON.stringify({ limit: 3 }),
     });
@@ -119,7 +119,7 @@ describe('two API replicas', () => {
     );
     const until = Date.now() + 10_000;
     for (;;) {
-      const seen = await json(`${a.url}/api/v1/machines/${machineId}`);
+      const seen = await json(a, `/api/v1/machines/${machineId}`);
       if (seen.body.appliedRevision === apply.revision) {
         expect(seen.body).toMatchObject({ connectionState: 'online', revisionState: 'in_sync' });
         break;

@@ -31,7 +31,7 @@ describe('embedded database', () => {
     running.push(first);
     expect(first.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect((await fetch(`${first.url}/readyz`)).status).toBe(200);
-    const created = await fetch(`${first.url}/api/v1/gitlab-instances`, {
+    const created = await first.fetch(`${first.url}/api/v1/gitlab-instances`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
@@ -53,7 +53,7 @@ describe('embedded database', () => {
 
     const again = await startServer({ PADDOCK_DATA_DIR: dataDir });
     running.push(again);
-    const list = (await (await fetch(`${again.url}/api/v1/gitlab-instances`)).json()) as {
+    const list = (await (await again.fetch(`${again.url}/api/v1/gitlab-instances`)).json()) as {
       items: Array<{ name: string; accessTokenLast4: string }>;
     };
     expect(list.items).toEqual([expect.objectContaining({ name: 'Kept', accessTokenLast4: '2345' })]);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id } from './common.js';
+import { Id, Timestamp } from './common.js';
 
 /**
  * `POST /api/v1/agent/enroll`: an agent trades an enrollment token for its machine's credential. The credential
@@ -33,7 +33,7 @@ export const CreateEnrollmentTokenBody = z.strictObject({
   name: z.string().trim().min(1).max(100),
   maxUses: z.number().int().min(1).max(100_000).nullable().default(1),
   /** ISO timestamp; defaults to 24 hours from now, null for no expiry */
-  expiresAt: z.iso.datetime({ offset: true }).nullable().optional(),
+  expiresAt: Timestamp.nullable().optional(),
   /** labels given to every machine enrolled with this token */
   labels: z
     .record(z.string().regex(/^[a-z0-9](?:[a-z0-9._/-]{0,61}[a-z0-9])?$/), z.string().max(255))

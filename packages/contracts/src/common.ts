@@ -8,7 +8,13 @@ export const IdParams = z.strictObject({ id: Id });
 export type IdParams = z.infer<typeof IdParams>;
 
 /** ISO-8601 timestamp with offset, as every date leaves the API. */
-export const Timestamp = z.iso.datetime({ offset: true });
+export const Timestamp = z.iso
+  .datetime({ offset: true })
+  // ISO-8601 has a year 0 (1 BC); Postgres does not, and refuses it.
+  .refine((s) => !s.startsWith('0000'), { message: 'year 0000 does not exist' });
+
+/** The largest value of a 32-bit integer column (ids and numbers GitLab and Paddock keep as `integer`). */
+export const MAX_INT32 = 2_147_483_647;
 
 export const LABEL_KEY_PATTERN = /^[a-z0-9](?:[a-z0-9._/-]{0,61}[a-z0-9])?$/;
 

@@ -5,6 +5,11 @@ const GitlabUrl = z
   .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
   .max(2048)
   .refine((u) => !/^[a-z]+:\/\/[^/]*@/i.test(u), { message: 'must not contain credentials' })
+  // The URL parser drops tabs and newlines and accepts spaces, but the text is stored and written to config.toml
+  // as given, where gitlab-runner would refuse it.
+  .refine((u) => !/\s/.test(u) && ![...u].some((c) => c < ' ' || c === '\u007f'), {
+    message: 'must not contain spaces or control characters',
+  })
   .transform((u) => u.replace(/\/+$/, ''));
 
 /** A GitLab access token (personal, group or project) with the `create_runner` and `manage_runner` scopes. */

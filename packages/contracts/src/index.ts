@@ -3,6 +3,7 @@
  * One name for a schema and its type: `CreateGitlabInstanceBody` is both.
  */
 export * from './agents.js';
+export * from './auth.js';
 export * from './common.js';
 export * from './gitlab-instances.js';
 export * from './health.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id, Timestamp } from './common.js';
+import { Id, MAX_INT32, Timestamp } from './common.js';
 
 export const REVISION_STATUSES = ['pending', 'applied', 'failed', 'superseded'] as const;
 
@@ -25,12 +25,15 @@ export type RevisionList = z.infer<typeof RevisionList>;
 export const RevisionDetail = Revision.extend({ config: z.string() });
 export type RevisionDetail = z.infer<typeof RevisionDetail>;
 
-export const RevisionParams = z.strictObject({ id: Id, number: z.coerce.number().int().min(1) });
+export const RevisionParams = z.strictObject({
+  id: Id,
+  number: z.coerce.number().int().min(1).max(MAX_INT32),
+});
 export type RevisionParams = z.infer<typeof RevisionParams>;
 
 export const RevisionDiffQuery = z.strictObject({
   /** the revision to compare with; defaults to the one before */
-  against: z.coerce.number().int().min(1).optional(),
+  against: z.coerce.number().int().min(1).max(MAX_INT32).optional(),
 });
 
 /** A unified diff of two revisions' config.toml, tokens masked. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id, ListParam, Page, PageQuery, Timestamp } from './common.js';
+import { Id, ListParam, MAX_INT32, Page, PageQuery, Timestamp } from './common.js';
 import { LabelSelector } from './machines.js';
 import { Rollout } from './revisions.js';
 
@@ -216,9 +216,9 @@ export const RegisterRunnerBody = z
     gitlabInstanceId: Id,
     runnerType: RunnerType,
     /** owner of a group_type runner */
-    groupId: z.number().int().min(1).optional(),
+    groupId: z.number().int().min(1).max(MAX_INT32).optional(),
     /** owner of a project_type runner */
-    projectId: z.number().int().min(1).optional(),
+    projectId: z.number().int().min(1).max(MAX_INT32).optional(),
     description: z.string().trim().max(1024).default(''),
     tags: z.array(Tag).max(50).default([]),
     runUntagged: z.boolean().default(false),

@@ -22,8 +22,20 @@
  * - Every frame is one JSON object with a `type`; both ends parse every frame with the schemas below. A frame that
  *   does not parse is dropped, logged and counted, never acted on; it does not close the connection unless
  *   the peer keeps sending them.
- * - Frames are at most MAX_FRAME_BYTES. The websocket is a doorbell and the database is the truth: any message
- *   may be lost, and the next `hello` reconciles.
+ * - Frames are at most MAX_FRAME_BYTES; a larger one closes the connection with 1009 (CLOSE.tooLarge, the
+ *   websocket standard's "message too big"). The websocket is a doorbell and the database is the truth: any
+ *   message may be lost, and the next `hello` reconciles.
+ * - The API accepts at most AGENT_FRAME_RATE.burst frames (pings included) at once and AGENT_FRAME_RATE.perSecond
+ *   sustained per connection: a token bucket. An agent sends a few frames per heartbeat, so only a runaway or
+ *   hostile peer reaches it; it is closed with CLOSE.rateLimited and reconnects with backoff.
+ * - An agent speaks only for its own machine, the one its credential belongs to. A `hello` with another
+ *   machine's system_id is closed with CLOSE.protocolViolation; a `tokenRotated` for a runner not assigned to the
+ *   machine, or an `applied`/`failed` for a revision Paddock did not make for it, is refused and logged, and
+ *   changes nothing.
+ * - A revoked credential closes its socket at once (CLOSE.revoked) on every API replica, and its next upgrade is
+ *   answered 401: the machine must enroll again.
+ * - Text fields hold no NUL character (the API stores them in Postgres, which has none); a frame with one does
+ *   not parse.
  * - Minor versions only add optional fields or message types; a receiver ignores message types it does not
  *   know only within the same major version (they fail to parse and are dropped).
  */
@@ -34,6 +46,13 @@ export const PROTOCOL_VERSION = '1.0';
 
 /** Largest frame either side accepts (a config.toml of a large fleet host fits many times over). */
 export const MAX_FRAME_BYTES = 1024 * 1024;
+
+/**
+ * How many frames per connection the API accepts: a bucket of `burst` frames refilled at `perSecond`. An agent
+ * sends one `status` per heartbeat plus one answer per `apply`, far below either figure; the burst leaves room for
+ * a reconnect's hello, drift and token reports arriving together.
+ */
+export const AGENT_FRAME_RATE = { burst: 50, perSecond: 20 } as const;
 
 /** Websocket close codes used by the API (4000-4999 are application codes). */
 export const CLOSE = {
@@ -47,6 +66,10 @@ export const CLOSE = {
   protocolViolation: 4004,
   /** no `hello` within the allowed time */
   helloTimeout: 4005,
+  /** more frames than AGENT_FRAME_RATE allows */
+  rateLimited: 4006,
+  /** a frame above MAX_FRAME_BYTES (sent by the websocket layer itself, without a reason text) */
+  tooLarge: 1009,
   /** the API is shutting down; reconnect with backoff */
   goingAway: 1001,
 } as const;
@@ -58,11 +81,17 @@ const RevisionNumber = z
   .min(1)
   .max(2 ** 31 - 1);
 const SystemId = z.string().regex(/^[sr]_[0-9a-zA-Z]{12}$/, { message: 'must be a gitlab-runner system_id' });
-const ShortText = z.string().max(255);
+/** Text the API stores: without NUL characters, which Postgres refuses in text columns. */
+const Text = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine((s) => !s.includes('\u0000'), { message: 'must not contain NUL' });
+const ShortText = Text(255);
 
 /** Identifies one `[[runners]]` entry the way config.toml does: GitLab URL and runner id. */
 export const RunnerRef = z.object({
-  url: z.string().max(2048),
+  url: Text(2048),
   id: z.number().int().nonnegative(),
 });
 export type RunnerRef = z.infer<typeof RunnerRef>;
@@ -114,7 +143,7 @@ export const Failed = z.object({
   revision: RevisionNumber,
   code: z.enum(FAILURE_CODES),
   /** human-readable reason, without secrets */
-  message: z.string().max(2000),
+  message: Text(2000),
 });
 export type Failed = z.infer<typeof Failed>;
 
@@ -133,7 +162,7 @@ export const Status = z.object({
     /** the metrics endpoint answered this heartbeat */
     metricsOk: z.boolean(),
     /** why it did not, when it did not */
-    error: z.string().max(500).nullable(),
+    error: Text(500).nullable(),
     version: ShortText.nullable(),
     concurrent: z.number().int().nullable(),
     jobs: z.array(RunnerJobs).max(1000),
@@ -172,7 +201,7 @@ export const Drift = z.object({
   revision: RevisionNumber,
   diskSha256: Sha256.nullable(),
   /** changed paths such as `concurrent` or `runners[0].limit`; empty list = back in line */
-  paths: z.array(z.string().max(500)).max(1000),
+  paths: z.array(Text(500)).max(1000),
 });
 export type Drift = z.infer<typeof Drift>;
 

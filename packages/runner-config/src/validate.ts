@@ -31,6 +31,12 @@ import {
 } from './schema.js';
 import { getOwn } from './toml-value.js';
 
+/**
+ * How deep a free-form TOML value (unknown keys, `plugin_config` …) may nest. No config needs more; a model from
+ * JSON can nest as deep as its body allows, and checking or rendering that would exhaust the stack.
+ */
+export const MAX_TOML_VALUE_DEPTH = 64;
+
 /** Executor names registered in main.go `newExecutorProviders` (common.ExecutorKubernetes is "kubernetes"). */
 export const EXECUTORS: readonly string[] = [
   'shell',
@@ -177,7 +183,11 @@ class Checker {
     } else this.scalar(kind, v, path);
   }
 
-  tomlValue(v: unknown, path: string): void {
+  tomlValue(v: unknown, path: string, depth = 1): void {
+    if (depth > MAX_TOML_VALUE_DEPTH) {
+      this.err(path, `nested deeper than ${MAX_TOML_VALUE_DEPTH} levels`);
+      return;
+    }
     if (!isRecord(v) || typeof v.type !== 'string' || !('value' in v)) {
       this.err(path, 'expected a TOML value ({ type, value })');
       return;
@@ -197,11 +207,11 @@ class Checker {
         return;
       case 'array':
         if (!Array.isArray(value)) this.err(path, 'expected an array');
-        else value.forEach((x, i) => this.tomlValue(x, indexPath(path, i)));
+        else value.forEach((x, i) => this.tomlValue(x, indexPath(path, i), depth + 1));
         return;
       case 'table':
         if (!isRecord(value)) this.err(path, 'expected an object');
-        else for (const k of Object.keys(value)) this.tomlValue(value[k], keyPath(path, k));
+        else for (const k of Object.keys(value)) this.tomlValue(value[k], keyPath(path, k), depth + 1);
         return;
       default:
         this.err(path, `unknown TOML value type ${JSON.stringify(v.type)}`);

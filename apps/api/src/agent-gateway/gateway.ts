@@ -1,10 +1,12 @@
 /**
  * The `/agent` websocket: authentication at the upgrade (no valid credential, no socket), one session per
  * machine on this replica, reconcile on events from any replica, and a sweep that marks silent machines offline.
+ * A revoked credential closes its connections on every replica (`credentials.revoked`), frames are limited in
+ * size (ws `maxPayload`, closing with 1009) and in rate (a token bucket per connection, closing with 4006).
  */
 import { hostname } from 'node:os';
 import websocket from '@fastify/websocket';
-import { CLOSE, MAX_FRAME_BYTES } from '@paddock/protocol';
+import { AGENT_FRAME_RATE, CLOSE, MAX_FRAME_BYTES } from '@paddock/protocol';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { WebSocket } from 'ws';
@@ -12,7 +14,8 @@ import { Batcher } from '../lib/batcher.js';
 import { problem } from '../plugins/errors.js';
 import type { EventBus } from '../lib/event-bus.js';
 import { bearerToken, hashToken } from '../lib/tokens.js';
-import { AgentSession, type RevisionSource, type SessionCounters } from './session.js';
+import { runnerTokenCheck, type RunnerTokenCheck } from '../gitlab/runner-token-check.js';
+import { AgentSession, newSessionCounters, type RevisionSource, type SessionCounters } from './session.js';
 import { gatewayStore } from './store.js';
 
 /** how long machine state changes are collected before one event announces them all */
@@ -25,10 +28,14 @@ export interface GatewayOptions {
   revisions: RevisionSource;
   heartbeatIntervalMs: number;
   helloTimeoutMs?: number;
+  /** frames per connection accepted at once and per second; default AGENT_FRAME_RATE */
+  frameRate?: { burst: number; perSecond: number };
   /** machines came online or went offline (fleet budgets follow) */
   onHealthChanged?: (machineIds: string[]) => Promise<unknown>;
   /** runner tokens rotated by gitlab-runner were stored: render them into every machine of those runners */
   onTokensAdopted?: (runnerIds: string[]) => Promise<unknown>;
+  /** asks GitLab whether a token reported as rotated is real; defaults to `POST /api/v4/runners/verify` */
+  checkRunnerToken?: RunnerTokenCheck;
 }
 
 export interface AgentGateway {
@@ -42,7 +49,7 @@ declare module 'fastify' {
     agentGateway: AgentGateway;
   }
   interface FastifyRequest {
-    agentMachineId?: string;
+    agentCredential?: { id: string; machineId: string };
   }
 }
 
@@ -54,10 +61,15 @@ export default fp(
       secrets: app.secrets,
       replicaId,
       onRetry: (what, err, attempt) => app.log.warn({ err, attempt }, `retrying: ${what}`),
+      checkRunnerToken:
+        opts.checkRunnerToken ?? runnerTokenCheck({ timeoutMs: app.env.PADDOCK_GITLAB_TIMEOUT_MS }),
     });
     const sessions = new Map<string, AgentSession>();
-    const counters: SessionCounters = { invalidFrames: 0 };
+    /** every open connection, with or without hello yet: a revocation must reach those too */
+    const open = new Set<AgentSession>();
+    const counters = newSessionCounters();
     app.decorate('agentGateway', { sessions, counters });
+    const frameRate = opts.frameRate ?? AGENT_FRAME_RATE;
 
     await app.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });
 
@@ -106,7 +118,23 @@ export default fp(
         reconcile(event.machineIds);
       }
       if (event.topic === 'credentials.revoked') {
-        for (const id of event.machineIds) sessions.get(id)?.close(CLOSE.revoked, 'credential revoked');
+        const machineIds = new Set(event.machineIds);
+        const affected = [...open].filter((s) => machineIds.has(s.machineId));
+        if (affected.length === 0) return;
+        // Only connections whose own credential is no longer live are closed: a machine that enrolled again
+        // keeps the connection made with its new credential.
+        store
+          .liveCredentials([...new Set(affected.map((s) => s.credentialId))])
+          .then((live) => {
+            for (const s of affected) {
+              if (!live.has(s.credentialId)) s.close(CLOSE.revoked, 'credential revoked');
+            }
+          })
+          .catch((err: unknown) => {
+            // Unsure whether they are still allowed: close them; a live credential reconnects at once.
+            app.log.error({ err }, 'could not check revoked credentials; closing their connections');
+            for (const s of affected) s.close(CLOSE.revoked, 'credential revoked');
+          });
       }
     });
 
@@ -165,7 +193,7 @@ export default fp(
         publishChanged();
       }
       unsubscribe();
-      for (const s of sessions.values()) s.close(CLOSE.goingAway, 'server shutting down');
+      for (const s of open) s.close(CLOSE.goingAway, 'server shutting down');
       // Answers already received are written before the database goes away.
       await store
         .flushed()
@@ -193,14 +221,14 @@ export default fp(
                 }),
               );
           }
-          request.agentMachineId = cred.machineId;
+          request.agentCredential = { id: cred.id, machineId: cred.machineId };
           void store.credentialUsed(cred.id);
         },
       },
       (socket: WebSocket, request) => {
-        const machineId = request.agentMachineId!;
+        const { id: credentialId, machineId } = request.agentCredential!;
         const log = request.log.child({ machineId });
-        new AgentSession(machineId, socket, {
+        const session = new AgentSession(machineId, credentialId, socket, {
           store,
           revisions: opts.revisions,
           log,
@@ -209,6 +237,8 @@ export default fp(
             heartbeatIntervalMs: opts.heartbeatIntervalMs,
             helloTimeoutMs: opts.helloTimeoutMs ?? 10_000,
             maxInvalidFrames: 20,
+            frameBurst: frameRate.burst,
+            framesPerSecond: frameRate.perSecond,
           },
           onHello(session) {
             const previous = sessions.get(machineId);
@@ -224,14 +254,19 @@ export default fp(
               .catch((err: unknown) => log.error({ err }, 'could not re-render rotated tokens'));
           },
           onClose(session) {
+            open.delete(session);
             if (sessions.get(machineId) !== session) return;
             sessions.delete(machineId);
-            void store
-              .markOffline(machineId)
-              .catch((err: unknown) => log.warn({ err }, 'could not mark offline'));
             log.info('agent disconnected');
+            // A status or heartbeat still being written would mark the machine online again: wait for them, and
+            // leave the machine alone if it reconnected here meanwhile.
+            void session
+              .settled()
+              .then(() => (sessions.has(machineId) ? undefined : store.markOffline(machineId)))
+              .catch((err: unknown) => log.warn({ err }, 'could not mark offline'));
           },
         });
+        open.add(session);
       },
     );
   },

@@ -2,9 +2,14 @@
  * One agent's connection: the hello handshake, then dispatch of each parsed frame to the machine's state in the
  * database. The socket is a doorbell: every state change is written first, and `reconcile()` sends whatever the
  * database says the machine should run, so a lost frame or a reconnect never leaves a machine behind.
+ *
+ * The agent is not trusted: its machine is the one its credential belongs to, never one a frame names; frames
+ * are rate-limited before they are parsed; reports about anything that is not this machine's are refused,
+ * logged and counted.
  */
 import {
   CLOSE,
+  MAX_FRAME_BYTES,
   encodeMessage,
   isCompatible,
   parseAgentMessage,
@@ -42,18 +47,41 @@ export interface SessionOptions {
   helloTimeoutMs: number;
   /** invalid frames tolerated per heartbeat interval before the agent is cut off */
   maxInvalidFrames: number;
+  /** frames (pings included) accepted at once, and refilled per second: a token bucket per connection */
+  frameBurst: number;
+  framesPerSecond: number;
 }
 
+/** Since the process started, over every agent connection of this replica. */
 export interface SessionCounters {
+  /** frames dropped because they did not parse */
   invalidFrames: number;
+  /** connections closed for sending frames faster than allowed */
+  rateLimited: number;
+  /** connections closed by the websocket layer for a frame above MAX_FRAME_BYTES */
+  oversizedFrames: number;
+  /** reports refused: about another machine's system_id, runner or revision, or a token with unreadable dates */
+  refusedReports: number;
 }
+
+export function newSessionCounters(): SessionCounters {
+  return { invalidFrames: 0, rateLimited: 0, oversizedFrames: 0, refusedReports: 0 };
+}
+
+/** ws's error code for a frame above `maxPayload` (it closes with 1009 itself). */
+const WS_TOO_LARGE = 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH';
 
 export class AgentSession {
   private hello: Hello | null = null;
+  /** set when a hello arrives, before it is checked: a second one during the checks is a violation too */
+  private helloReceived = false;
   private helloTimer: NodeJS.Timeout;
   private heartbeat: NodeJS.Timeout | undefined;
   private alive = true;
   private invalidInWindow = 0;
+  /** frames the agent may still send now; refilled with time up to the burst */
+  private frameTokens: number;
+  private frameTokensAt = performance.now();
   private lastSeenWrite = 0;
   /** revision last sent, so a reconcile does not resend the same apply while the agent works on it */
   private sentRevision: number | null = null;
@@ -62,12 +90,27 @@ export class AgentSession {
   /** what the agent last said it runs (hello, then each `applied`) */
   private applied: { number: number; sha256: string } | null = null;
   private closed = false;
+  /** frames being handled and heartbeats being written, which may still mark the machine online */
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(
     readonly machineId: string,
+    /** the credential this connection authenticated with: a revocation closes only its own connections */
+    readonly credentialId: string,
     private readonly socket: WebSocket,
     private readonly deps: {
-      store: GatewayStore;
+      store: Pick<
+        GatewayStore,
+        | 'liveCredentials'
+        | 'claimSystemId'
+        | 'recordHello'
+        | 'touch'
+        | 'markApplied'
+        | 'markFailed'
+        | 'recordStatus'
+        | 'recordDrift'
+        | 'adoptRotatedTokens'
+      >;
       revisions: RevisionSource;
       log: FastifyBaseLogger;
       options: SessionOptions;
@@ -84,17 +127,46 @@ export class AgentSession {
       onTokensAdopted: (runnerIds: string[]) => void;
     },
   ) {
+    this.frameTokens = deps.options.frameBurst;
     this.helloTimer = setTimeout(
       () => this.close(CLOSE.helloTimeout, 'no hello received'),
       deps.options.helloTimeoutMs,
     );
-    socket.on('message', (data, isBinary) => void this.onFrame(data as Buffer, isBinary));
+    socket.on('message', (data, isBinary) => {
+      if (this.closed || !this.takeFrameToken()) return;
+      this.track(this.onFrame(data as Buffer, isBinary));
+    });
+    // Pings cost the API an answer each: they spend from the same bucket.
+    socket.on('ping', () => {
+      if (!this.closed) this.takeFrameToken();
+    });
     socket.on('pong', () => {
       this.alive = true;
-      void this.touch();
+      this.track(this.touch());
     });
     socket.on('close', () => this.onSocketClosed());
-    socket.on('error', (err) => deps.log.warn({ err }, 'agent socket error'));
+    socket.on('error', (err: Error & { code?: string }) => {
+      if (err.code === WS_TOO_LARGE) {
+        // ws has already answered with 1009 (message too big) and is closing the socket.
+        deps.counters.oversizedFrames++;
+        deps.log.warn(
+          { limit: MAX_FRAME_BYTES },
+          'agent sent a frame above the size limit: connection closed',
+        );
+        return;
+      }
+      deps.log.warn({ err }, 'agent socket error');
+    });
+  }
+
+  /** Resolves once the writes of every frame received so far are done (or failed). */
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  private track(work: Promise<unknown>): void {
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
   }
 
   get log(): FastifyBaseLogger {
@@ -158,6 +230,27 @@ export class AgentSession {
     this.deps.log.info({ revision: desired.revision }, 'sent revision');
   }
 
+  /** Takes one frame from the bucket; closes the connection when it is empty. */
+  private takeFrameToken(): boolean {
+    const { frameBurst, framesPerSecond } = this.deps.options;
+    const now = performance.now();
+    this.frameTokens = Math.min(
+      frameBurst,
+      this.frameTokens + ((now - this.frameTokensAt) / 1000) * framesPerSecond,
+    );
+    this.frameTokensAt = now;
+    if (this.frameTokens >= 1) {
+      this.frameTokens -= 1;
+      return true;
+    }
+    this.deps.counters.rateLimited++;
+    this.close(
+      CLOSE.rateLimited,
+      `too many frames: at most ${framesPerSecond} per second (bursts of ${frameBurst})`,
+    );
+    return false;
+  }
+
   private async onFrame(data: Buffer, isBinary: boolean): Promise<void> {
     const parsed = parseAgentMessage(isBinary ? data : data.toString('utf8'));
     if (!parsed.ok) {
@@ -186,21 +279,23 @@ export class AgentSession {
       this.close(CLOSE.protocolViolation, 'the first message must be hello');
       return;
     }
-    void this.touch();
+    this.track(this.touch());
     const { store } = this.deps;
     switch (message.type) {
       case 'applied': {
-        if (!this.applied || message.revision >= this.applied.number) {
-          this.applied = { number: message.revision, sha256: message.sha256 };
-        }
         if (this.sentRevision === message.revision) this.sentRevision = null;
         const known = await store.markApplied(this.machineId, message.revision, message.sha256);
         if (known) {
+          if (!this.applied || message.revision >= this.applied.number) {
+            this.applied = { number: message.revision, sha256: message.sha256 };
+          }
           this.deps.log.info({ revision: message.revision, written: message.written }, 'revision applied');
         } else {
+          // Not taken as what the agent runs either: a made-up revision number must not make Paddock renumber.
+          this.deps.counters.refusedReports++;
           this.deps.log.warn(
             { revision: message.revision },
-            'agent reported a revision Paddock did not send',
+            'refused an applied report: this machine has no such revision with that hash',
           );
         }
         // Anything newer was sent the moment it was known; ask the database again only when the agent now runs
@@ -216,10 +311,28 @@ export class AgentSession {
         }
         return;
       }
-      case 'failed':
-        await store.markFailed(this.machineId, message.revision, `${message.code}: ${message.message}`);
-        this.deps.log.warn({ revision: message.revision, code: message.code }, 'revision failed');
+      case 'failed': {
+        const outcome = await store.markFailed(
+          this.machineId,
+          message.revision,
+          `${message.code}: ${message.message}`,
+        );
+        if (outcome === 'recorded') {
+          this.deps.log.warn({ revision: message.revision, code: message.code }, 'revision failed');
+        } else if (outcome === 'stale') {
+          this.deps.log.info(
+            { revision: message.revision, code: message.code },
+            'ignored a failure of a revision already applied or superseded',
+          );
+        } else {
+          this.deps.counters.refusedReports++;
+          this.deps.log.warn(
+            { revision: message.revision },
+            'refused a failed report: this machine has no such revision',
+          );
+        }
         return;
+      }
       case 'status':
         await store.recordStatus(this.machineId, message);
         return;
@@ -227,21 +340,29 @@ export class AgentSession {
         await store.recordDrift(this.machineId, message.diskSha256, message.paths);
         return;
       case 'tokenRotated': {
-        const adopted = await store.adoptRotatedTokens(this.machineId, message);
-        this.deps.log.info(
-          { adopted, reported: message.tokens.length },
-          'adopted tokens rotated by gitlab-runner',
-        );
+        const { adopted, refused } = await store.adoptRotatedTokens(this.machineId, message);
+        if (refused.length > 0) {
+          this.deps.counters.refusedReports += refused.length;
+          this.deps.log.warn({ refused }, 'refused rotated tokens of runners this machine does not run');
+        }
+        if (adopted.length > 0) {
+          this.deps.log.info(
+            { adopted, reported: message.tokens.length },
+            'adopted tokens rotated by gitlab-runner',
+          );
+          this.deps.onTokensAdopted(adopted);
+        }
         return;
       }
     }
   }
 
   private async onHello(hello: Hello): Promise<void> {
-    if (this.hello) {
+    if (this.helloReceived) {
       this.close(CLOSE.protocolViolation, 'hello sent twice');
       return;
     }
+    this.helloReceived = true;
     clearTimeout(this.helloTimer);
     if (!isCompatible(hello.protocolVersion)) {
       this.close(
@@ -250,11 +371,22 @@ export class AgentSession {
       );
       return;
     }
+    // The credential may have been revoked since the upgrade checked it: before this socket existed, or with an
+    // announcement that was lost.
+    const live = await this.deps.store.liveCredentials([this.credentialId]);
+    if (this.closed) return;
+    if (!live.has(this.credentialId)) {
+      this.close(CLOSE.revoked, 'credential revoked');
+      return;
+    }
     const claimed = await this.deps.store.claimSystemId(this.machineId, hello.systemId);
     if (!claimed) {
+      this.deps.counters.refusedReports++;
+      this.deps.log.warn({ systemId: hello.systemId }, 'refused a hello with another machine’s system_id');
       this.close(CLOSE.protocolViolation, `system_id ${hello.systemId} belongs to another machine`);
       return;
     }
+    if (this.closed) return;
     this.hello = hello;
     this.applied = hello.applied;
     const replaced = this.deps.onHello(this);

@@ -4,6 +4,7 @@
  */
 import type { Hello, Status, TokenRotated } from '@paddock/protocol';
 import type { PrismaClient } from '../db/client.js';
+import type { RunnerTokenCheck } from '../gitlab/runner-token-check.js';
 import { Batcher, serialLane } from '../lib/batcher.js';
 import { last4, type SecretBox } from '../lib/secrets.js';
 
@@ -20,6 +21,8 @@ export function gatewayStore(deps: {
   secrets: SecretBox;
   replicaId: string;
   onRetry?: (what: string, err: unknown, attempt: number) => void;
+  /** asks GitLab whether a token an agent reports as rotated is real; without it every report is believed */
+  checkRunnerToken?: RunnerTokenCheck;
 }) {
   const { prisma, secrets, replicaId } = deps;
   const retry = (what: string) => (err: unknown, attempt: number) => deps.onRetry?.(what, err, attempt);
@@ -102,6 +105,16 @@ export function gatewayStore(deps: {
         select: { id: true, revokedAt: true, machineId: true },
       });
       return cred && !cred.revokedAt ? cred : null;
+    },
+
+    /** The ids among `credentialIds` that are still live (not revoked, machine still there). */
+    async liveCredentials(credentialIds: string[]): Promise<Set<string>> {
+      if (credentialIds.length === 0) return new Set();
+      const rows = await prisma.agentCredential.findMany({
+        where: { id: { in: credentialIds }, revokedAt: null },
+        select: { id: true },
+      });
+      return new Set(rows.map((r) => r.id));
     },
 
     credentialUsed: (credentialId: string) =>
@@ -187,17 +200,32 @@ export function gatewayStore(deps: {
     markApplied: (machineId: string, revision: number, sha256: string): Promise<boolean> =>
       appliedBatch.add({ machineId, revision, sha256 }),
 
-    async markFailed(machineId: string, revision: number, error: string): Promise<void> {
-      await prisma.$transaction(async (tx) => {
+    /**
+     * Records a failed apply. `stale`: the revision was already applied or superseded; `unknown`: Paddock never
+     * made such a revision for this machine. Neither changes anything.
+     */
+    async markFailed(
+      machineId: string,
+      revision: number,
+      error: string,
+    ): Promise<'recorded' | 'stale' | 'unknown'> {
+      return prisma.$transaction(async (tx) => {
         const updated = await tx.configRevision.updateMany({
           where: { machineId, number: revision, status: { in: ['pending', 'failed'] } },
           data: { status: 'failed', error },
         });
-        if (updated.count === 0) return;
+        if (updated.count === 0) {
+          const exists = await tx.configRevision.findUnique({
+            where: { machineId_number: { machineId, number: revision } },
+            select: { id: true },
+          });
+          return exists ? 'stale' : 'unknown';
+        }
         await tx.machine.updateMany({
           where: { id: machineId, desiredRevision: revision },
           data: { applyError: error },
         });
+        return 'recorded';
       });
     },
 
@@ -227,20 +255,37 @@ export function gatewayStore(deps: {
 
     /**
      * Stores tokens gitlab-runner rotated itself, for runners assigned to this machine only. Returns the ids of
-     * the runners whose token changed, so their other machines can be re-rendered with it.
+     * the runners whose token changed, so their other machines can be re-rendered with it, and the runners
+     * refused: not assigned to this machine (an agent must not replace another machine's token) or with
+     * unreadable dates.
      */
-    async adoptRotatedTokens(machineId: string, message: TokenRotated): Promise<string[]> {
+    async adoptRotatedTokens(
+      machineId: string,
+      message: TokenRotated,
+    ): Promise<{ adopted: string[]; refused: Array<{ url: string; id: number; reason: string }> }> {
       const adopted: string[] = [];
+      const refused: Array<{ url: string; id: number; reason: string }> = [];
       for (const t of message.tokens) {
         const url = t.runner.url.replace(/\/+$/, '');
         const assignment = await prisma.assignment.findFirst({
           where: { machineId, runner: { gitlabRunnerId: t.runner.id, gitlabInstance: { url } } },
-          select: { runnerId: true },
+          select: { runnerId: true, runner: { select: { gitlabInstance: { select: { url: true } } } } },
         });
-        if (!assignment) continue;
+        if (!assignment) {
+          refused.push({ url, id: t.runner.id, reason: 'not assigned to this machine' });
+          continue;
+        }
+        // GitLab has the last word: a token it rejects is not stored (one it cannot be asked about is).
+        if ((await deps.checkRunnerToken?.(assignment.runner.gitlabInstance.url, t.token)) === 'invalid') {
+          refused.push({ url, id: t.runner.id, reason: 'GitLab does not accept this token' });
+          continue;
+        }
         const expires = t.tokenExpiresAt === NO_EXPIRY ? null : new Date(t.tokenExpiresAt);
         const obtained = new Date(t.tokenObtainedAt);
-        if (Number.isNaN(obtained.getTime()) || (expires && Number.isNaN(expires.getTime()))) continue;
+        if (Number.isNaN(obtained.getTime()) || (expires && Number.isNaN(expires.getTime()))) {
+          refused.push({ url, id: t.runner.id, reason: 'unreadable token dates' });
+          continue;
+        }
         await prisma.runnerToken.update({
           where: { runnerId: assignment.runnerId },
           data: {
@@ -253,7 +298,7 @@ export function gatewayStore(deps: {
         });
         adopted.push(assignment.runnerId);
       }
-      return adopted;
+      return { adopted, refused };
     },
   };
 }

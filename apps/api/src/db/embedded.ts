@@ -3,7 +3,7 @@
  * Postgres wire protocol on loopback, so Prisma and adapter-pg run exactly as against a real server.
  * One process owns a data dir at a time: a lock file holding the owner's pid guards it.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
@@ -99,6 +99,25 @@ export function keepExtendedQueriesTogether(db: PGlite): PGlite {
   });
 }
 
+const HANDOFF_FILE = 'embedded-db.json';
+
+/**
+ * The connection string of the embedded database a running Paddock serves from this data dir, or null when no
+ * live process serves one.
+ */
+export function runningEmbeddedDatabase(dataDir: string): string | null {
+  try {
+    const info = JSON.parse(readFileSync(path.join(dataDir, HANDOFF_FILE), 'utf8')) as {
+      pid?: unknown;
+      connectionString?: unknown;
+    };
+    if (typeof info.pid !== 'number' || typeof info.connectionString !== 'string') return null;
+    return isAlive(info.pid) ? info.connectionString : null;
+  } catch {
+    return null;
+  }
+}
+
 export interface EmbeddedDatabase {
   connectionString: string;
   close(): Promise<void>;
@@ -123,9 +142,13 @@ export async function startEmbeddedDatabase(opts: {
     const address = server.getServerConn();
     const connectionString = `postgresql://postgres:postgres@${address}/postgres?sslmode=disable`;
     const started = { db, server };
+    // Tools run beside a running Paddock (`npm run admin`) find its database here instead of the locked files.
+    const handoff = path.join(opts.dataDir, HANDOFF_FILE);
+    writeFileSync(handoff, JSON.stringify({ pid: process.pid, connectionString }), { mode: 0o600 });
     return {
       connectionString,
       async close() {
+        rmSync(handoff, { force: true });
         await started.server.stop();
         await started.db.close();
         unlock();

@@ -28,6 +28,8 @@ export interface DemoOptions {
   agentBundle: string;
   runnerSimulator: string;
   log: FastifyBaseLogger;
+  /** a write API token of an admin: the demo registers its runners through the API like anyone else */
+  apiToken: string;
   machines?: number;
   /** seconds between new pipelines in the simulated GitLab */
   pipelineIntervalMs?: number;
@@ -139,6 +141,7 @@ export async function startDemoFleet(opts: DemoOptions): Promise<DemoFleet> {
     const res = await app.inject({
       method,
       url,
+      headers: { authorization: `Bearer ${opts.apiToken}` },
       ...(payload !== undefined && { payload: payload as object }),
     });
     if (res.statusCode >= 300) throw new Error(`${method} ${url} answered ${res.statusCode}: ${res.body}`);

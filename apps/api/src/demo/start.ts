@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Env } from '../env.js';
+import { prepareDemoAccount } from '../modules/auth/bootstrap.js';
 
 const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -40,7 +41,16 @@ export async function startDemoIfWanted(opts: {
   }
   console.log('  No GitLab is connected: starting a demo fleet (a simulated GitLab and five machines)…');
   try {
-    const demo = await startDemoFleet({ app, serverUrl: opts.serverUrl, log, signal: opts.signal, ...files });
+    const account = await prepareDemoAccount(app);
+    console.log(`  Demo login: ${account.email} / ${account.password}  (a new password at each start)\n`);
+    const demo = await startDemoFleet({
+      app,
+      serverUrl: opts.serverUrl,
+      log,
+      signal: opts.signal,
+      apiToken: account.apiToken,
+      ...files,
+    });
     console.log(
       `  Demo fleet running: ${demo.machineIds.length} machines, simulated GitLab at ${demo.gitlabUrl}.\n` +
         '  It stops with Paddock. Connect your own GitLab on the GitLab page (or set PADDOCK_DEMO=off) to turn it off.\n',

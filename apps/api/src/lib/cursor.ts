@@ -17,6 +17,9 @@ export function encodeCursor(payload: CursorPayload): string {
   return Buffer.from(JSON.stringify(payload)).toString('base64url');
 }
 
+/** What `encodeCursor` is given as the last item's id: a UUID, which the lists compare as one in SQL. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 const invalid = (message: string) =>
   new ValidationError(
     [{ path: 'query.cursor', message, code: 'invalid_cursor' }],
@@ -35,7 +38,7 @@ export function decodeCursor(cursor: string, sort: string): CursorPayload {
     !p ||
     typeof p !== 'object' ||
     typeof p.id !== 'string' ||
-    !/^[0-9a-f-]{36}$/.test(p.id) ||
+    !UUID.test(p.id) ||
     !(p.v === null || typeof p.v === 'string' || typeof p.v === 'number')
   ) {
     throw invalid('not a cursor from this API');

@@ -55,6 +55,16 @@ export class ForbiddenError extends AppError {
   }
 }
 
+/** Too many attempts: answered 429 with `Retry-After`. */
+export class RateLimitedError extends AppError {
+  constructor(
+    readonly retryAfterSeconds: number,
+    detail = `Too many attempts. Try again in ${retryAfterSeconds} s.`,
+  ) {
+    super(429, 'rate_limited', 'Too many requests', detail);
+  }
+}
+
 export class UnavailableError extends AppError {
   constructor(detail: string) {
     super(503, 'unavailable', 'Service unavailable', detail);

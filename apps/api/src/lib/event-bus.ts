@@ -18,6 +18,10 @@ export type BusEvent =
   | { topic: 'machines.changed'; machineIds: string[] }
   /** an agent credential was revoked: close its socket wherever it is */
   | { topic: 'credentials.revoked'; machineIds: string[] }
+  /** these people's sessions ended (logout everywhere, disabled, password changed): close their live sockets */
+  | { topic: 'sessions.revoked'; userIds: string[] }
+  /** these display tokens were revoked: close the wall screens using them */
+  | { topic: 'display.revoked'; tokenIds: string[] }
   /** one step of a runner registration, for the browser that started it */
   | ({ topic: 'runner.registration' } & RegistrationProgress);
 

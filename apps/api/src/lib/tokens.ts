@@ -1,12 +1,29 @@
 /**
- * Bearer tokens Paddock issues (enrollment tokens, agent credentials, later sessions and API tokens): random,
- * prefixed so a leaked one is recognisable by secret scanners, and stored only as their SHA-256.
+ * Bearer tokens Paddock issues (enrollment tokens, agent credentials, sessions, API and display tokens, setup and
+ * invitation links): random, prefixed so a leaked one is recognisable by secret scanners, and stored only as their
+ * SHA-256.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
-export type TokenKind = 'enrollment' | 'agent';
+export type TokenKind = 'enrollment' | 'agent' | 'session' | 'api' | 'display' | 'setup' | 'invite';
 
-const PREFIX: Record<TokenKind, string> = { enrollment: 'pde_', agent: 'pda_' };
+const PREFIX: Record<TokenKind, string> = {
+  enrollment: 'pde_',
+  agent: 'pda_',
+  session: 'pds_',
+  api: 'pdt_',
+  display: 'pdw_',
+  setup: 'pdx_',
+  invite: 'pdi_',
+};
+
+/** Every prefix, for scanners that look for Paddock tokens in text (logs, dumps). */
+export const TOKEN_PREFIXES: readonly string[] = Object.values(PREFIX);
+
+/** The first characters of a token, kept to recognise it in lists: its prefix and four more. */
+export function tokenPrefix(token: string): string {
+  return token.slice(0, 8);
+}
 
 export function generateToken(kind: TokenKind): string {
   return PREFIX[kind] + randomBytes(32).toString('base64url');

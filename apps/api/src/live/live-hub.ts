@@ -5,10 +5,11 @@
  * Registration steps carry their whole state and are forwarded as they come.
  */
 import { LiveClientMessage, type LiveServerMessage, type LiveTopic } from '@paddock/contracts';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { WebSocket } from 'ws';
 import type { EventBus } from '../lib/event-bus.js';
+import type { Principal } from '../plugins/auth.js';
 import { machinesRepository } from '../modules/machines/machines.repository.js';
 import { machinesService } from '../modules/machines/machines.service.js';
 import { rolloutStatus } from '../modules/revisions/rollout-status.js';
@@ -18,9 +19,19 @@ const MAX_TOPICS_PER_CLIENT = 100;
 /** how often a watched job's log is read from GitLab (gitlab-runner sends it every 3 s while watched) */
 const TRACE_INTERVAL_MS = 3_000;
 const MAX_CLIENT_FRAME = 4096;
+/** what a wall screen's display token may watch: the fleet, never traces, rollouts or registrations */
+const DISPLAY_TOPICS: ReadonlySet<string> = new Set(['machines']);
+/** messages a browser may send: a bucket of `burst` refilled at `perSecond` */
+const LIVE_FRAME_RATE = { burst: 200, perSecond: 50 } as const;
+/** close code when a client sends more than LIVE_FRAME_RATE allows */
+export const CLOSE_TOO_MANY_MESSAGES = 4008;
+/** close code when the socket's session or display token ends */
+export const CLOSE_CREDENTIAL_REVOKED = 4401;
 
 interface Client {
   socket: WebSocket;
+  /** who opened the socket (checked at the upgrade) */
+  principal: Principal;
   topics: Set<LiveTopic>;
   alive: boolean;
   /** job logs this client watches, and how to stop each */
@@ -128,6 +139,23 @@ export default fp(
     const unsubscribe = opts.events.subscribe((event) => {
       if (event.topic === 'machines.changed' || event.topic === 'machines.reconcile')
         changed(event.machineIds);
+      // Credentials ended elsewhere end their open sockets here too, at once.
+      if (event.topic === 'sessions.revoked' || event.topic === 'display.revoked') {
+        for (const c of clients) {
+          const p = c.principal;
+          const ended =
+            event.topic === 'sessions.revoked'
+              ? (p.kind === 'session' || p.kind === 'api_token') && event.userIds.includes(p.userId)
+              : p.kind === 'display' && event.tokenIds.includes(p.tokenId);
+          if (ended) {
+            c.socket.close(
+              CLOSE_CREDENTIAL_REVOKED,
+              event.topic === 'display.revoked' ? 'display token revoked' : 'signed out',
+            );
+            forget(c);
+          }
+        }
+      }
       if (event.topic === 'runner.registration') {
         const { topic: _topic, ...registration } = event;
         for (const c of clients)
@@ -172,12 +200,41 @@ export default fp(
       }
     }
 
-    app.get('/live', { websocket: true, schema: { hide: true } }, (socket: WebSocket) => {
-      const client: Client = { socket, topics: new Set(), alive: true, traces: new Map() };
+    const liveRoute = {
+      websocket: true as const,
+      config: { access: 'display' as const },
+      schema: { hide: true },
+    };
+    app.get('/live', liveRoute, (socket: WebSocket, request: FastifyRequest) => {
+      const client: Client = {
+        socket,
+        principal: request.principal,
+        topics: new Set(),
+        alive: true,
+        traces: new Map(),
+      };
       socket.on('pong', () => (client.alive = true));
       clients.add(client);
       send(client, { type: 'ready' });
+      let allowance: number = LIVE_FRAME_RATE.burst;
+      let refilledAt = Date.now();
       socket.on('message', (data: Buffer) => {
+        // A browser sends a handful of (un)subscriptions per page; a flood is a broken or hostile client.
+        const now = Date.now();
+        allowance = Math.min(
+          LIVE_FRAME_RATE.burst,
+          allowance + ((now - refilledAt) / 1000) * LIVE_FRAME_RATE.perSecond,
+        );
+        refilledAt = now;
+        if (allowance < 1) {
+          socket.close(
+            CLOSE_TOO_MANY_MESSAGES,
+            `too many messages: at most ${LIVE_FRAME_RATE.perSecond} per second`,
+          );
+          forget(client);
+          return;
+        }
+        allowance -= 1;
         if (data.length > MAX_CLIENT_FRAME) {
           send(client, { type: 'error', message: 'message too large' });
           return;
@@ -200,6 +257,13 @@ export default fp(
         if (type === 'unsubscribe') {
           client.topics.delete(topic);
           stopTraces(client, topic);
+          return;
+        }
+        if (client.principal.kind === 'display' && !DISPLAY_TOPICS.has(topic)) {
+          send(client, {
+            type: 'error',
+            message: `a display token may only subscribe to: ${[...DISPLAY_TOPICS].join(', ')}`,
+          });
           return;
         }
         if (client.topics.size >= MAX_TOPICS_PER_CLIENT) {
@@ -226,5 +290,5 @@ export default fp(
       socket.on('error', () => forget(client));
     });
   },
-  { name: 'live-hub', dependencies: ['db', 'agent-gateway', 'gitlab'] },
+  { name: 'live-hub', dependencies: ['db', 'auth', 'agent-gateway', 'gitlab'] },
 );

@@ -69,7 +69,7 @@ afterAll(() => sim.close());
 
 /** One browser: its log as received, checked piece by piece against the offsets. */
 async function viewer(offset?: number) {
-  const socket = new WebSocket(liveUrl);
+  const socket = new WebSocket(liveUrl, { headers: { authorization: ctx.admin.bearer } });
   const state = { text: '', size: offset ?? 0, ended: false, errors: [] as string[] };
   socket.on('message', (raw) => {
     const m = JSON.parse(String(raw)) as LiveServerMessage;
@@ -154,7 +154,7 @@ describe('live job logs', () => {
   });
 
   it('tells a viewer of an unknown job, without polling anything', async () => {
-    const socket = new WebSocket(liveUrl);
+    const socket = new WebSocket(liveUrl, { headers: { authorization: ctx.admin.bearer } });
     const messages: LiveServerMessage[] = [];
     socket.on('message', (raw) => messages.push(JSON.parse(String(raw)) as LiveServerMessage));
     await new Promise((resolve) => socket.once('open', resolve));

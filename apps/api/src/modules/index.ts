@@ -3,6 +3,12 @@
  * dependencies; adding a domain is one line here.
  */
 import type { FastifyPluginAsync } from 'fastify';
+import apiTokensRoutes from './api-tokens/api-tokens.routes.js';
+import auditRoutes from './audit/audit.routes.js';
+import authRoutes from './auth/auth.routes.js';
+import displayTokensRoutes from './display-tokens/display-tokens.routes.js';
+import machineCredentialsRoutes from './machines/credentials.routes.js';
+import usersRoutes from './users/users.routes.js';
 import enrollmentRoutes from './enrollment/enrollment.routes.js';
 import gitlabInstancesRoutes from './gitlab-instances/gitlab-instances.routes.js';
 import jobsRoutes from './jobs/jobs.routes.js';
@@ -14,13 +20,19 @@ import syncRoutes from './sync/sync.routes.js';
 import tagsRoutes from './tags/tags.routes.js';
 
 export const apiModules: FastifyPluginAsync[] = [
+  apiTokensRoutes,
+  auditRoutes,
+  authRoutes,
+  displayTokensRoutes,
   enrollmentRoutes,
   gitlabInstancesRoutes,
   jobsRoutes,
   machinesRoutes,
+  machineCredentialsRoutes,
   revisionsRoutes,
   limitsRoutes,
   runnersRoutes,
   syncRoutes,
   tagsRoutes,
+  usersRoutes,
 ];

@@ -9,17 +9,21 @@ import { NotFoundError } from '../lib/errors.js';
 
 export default fp(
   async function downloadsPlugin(app: FastifyInstance, opts: { agentBundle: string }) {
-    app.get('/downloads/paddock-agent.js', { schema: { hide: true } }, async (_request, reply) => {
-      if (!existsSync(opts.agentBundle)) {
-        throw new NotFoundError('The agent bundle (build it with `pnpm build`)');
-      }
-      return reply
-        .type('text/javascript; charset=utf-8')
-        .header('content-length', statSync(opts.agentBundle).size)
-        .header('content-disposition', 'attachment; filename="paddock-agent"')
-        .header('cache-control', 'no-cache')
-        .send(createReadStream(opts.agentBundle));
-    });
+    app.get(
+      '/downloads/paddock-agent.js',
+      { config: { access: 'public' }, schema: { hide: true } },
+      async (_request, reply) => {
+        if (!existsSync(opts.agentBundle)) {
+          throw new NotFoundError('The agent bundle (build it with `pnpm build`)');
+        }
+        return reply
+          .type('text/javascript; charset=utf-8')
+          .header('content-length', statSync(opts.agentBundle).size)
+          .header('content-disposition', 'attachment; filename="paddock-agent"')
+          .header('cache-control', 'no-cache')
+          .send(createReadStream(opts.agentBundle));
+      },
+    );
   },
   { name: 'downloads' },
 );

@@ -8,7 +8,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { Prisma } from '../db/client.js';
-import { AppError } from '../lib/errors.js';
+import { AppError, RateLimitedError } from '../lib/errors.js';
 
 const PART_NAMES: Record<string, string> = {
   querystring: 'query',
@@ -117,6 +117,19 @@ function fromFastify(error: FastifyError): Problem | null {
   return null;
 }
 
+/**
+ * Fastify's `frameworkErrors`: what its router refuses before any route runs (a URL that does not decode, a path
+ * parameter over `maxParamLength`). These never reach the error handler below, so they are answered here, the same
+ * way.
+ */
+export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const body =
+    fromFastify(error) ??
+    problem(400, 'validation_failed', 'Bad request', { detail: 'The URL is not valid.' });
+  request.log.warn({ code: body.code }, body.detail ?? body.title);
+  return sendProblem(reply, { ...body, requestId: request.id });
+}
+
 export default fp(
   async function errorsPlugin(app: FastifyInstance) {
     app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
@@ -140,6 +153,7 @@ export default fp(
           }),
         });
       } else if (error instanceof AppError) {
+        if (error instanceof RateLimitedError) reply.header('retry-after', String(error.retryAfterSeconds));
         body = problem(error.status, error.code, error.title, {
           ...(error.detail !== undefined && { detail: error.detail }),
           ...(error.errors !== undefined && { errors: error.errors }),

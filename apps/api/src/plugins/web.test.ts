@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../app.js';
+import { authenticateInjects } from '../../test/support/auth.js';
 import { useTestApp, testEnv } from '../../test/support/test-db.js';
 
 const ctx = useTestApp();
@@ -19,6 +20,7 @@ beforeAll(async () => {
     secrets: ctx.secrets,
     logger: false,
   });
+  authenticateInjects(app, ctx.admin.bearer);
 });
 afterAll(() => app.close());
 

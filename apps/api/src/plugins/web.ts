@@ -27,6 +27,9 @@ export default fp(
         reply.header('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
       },
     });
+    // Pages declare no `config.access` on purpose: they hold no data, and a declared rule would make the auth
+    // plugin check the credentials a page URL carries, so `/wall?display=<revoked token>` would answer 401
+    // instead of loading the app that explains it.
     app.get('/*', { schema: { hide: true } }, (request, reply) => {
       if (NOT_APP.test(request.url)) throw new NotFoundError('Route', request.url.split('?')[0]);
       return reply.header('cache-control', 'no-cache').sendFile('index.html');

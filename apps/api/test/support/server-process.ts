@@ -3,6 +3,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { apiTokenFor, TEST_PASSWORD } from './auth.js';
+
+export const TEST_ADMIN_EMAIL = 'admin@example.test';
 
 const apiDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 // tsx as a loader inside the one node process, not its CLI: the CLI relays signals to a child it kills when the
@@ -13,6 +16,8 @@ export interface ServerProcess {
   child: ChildProcess;
   url: string;
   output(): string;
+  /** `fetch` on this server as its admin (a write API token made through the API at first use) */
+  fetch(pathOrUrl: string, init?: RequestInit): Promise<Response>;
   /** SIGTERM, then resolves with the exit code */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
@@ -35,6 +40,8 @@ function start(env: Record<string, string>) {
         PORT: '0',
         // The demo fleet has its own test; the others start Paddock bare.
         PADDOCK_DEMO: 'off',
+        PADDOCK_ADMIN_EMAIL: TEST_ADMIN_EMAIL,
+        PADDOCK_ADMIN_PASSWORD: TEST_PASSWORD,
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -65,10 +72,17 @@ export async function startServer(env: Record<string, string>, timeoutMs = 60_00
       reject(new Error(`server exited with ${code}:\n${p.output()}`));
     });
   });
+  let bearer: Promise<string> | undefined;
   return {
     child: p.child,
     url,
     output: p.output,
+    async fetch(pathOrUrl, init = {}) {
+      bearer ??= apiTokenFor(url, TEST_ADMIN_EMAIL, TEST_PASSWORD);
+      const headers = new Headers(init.headers);
+      headers.set('authorization', `Bearer ${await bearer}`);
+      return fetch(pathOrUrl.startsWith('http') ? pathOrUrl : `${url}${pathOrUrl}`, { ...init, headers });
+    },
     async stop(signal = 'SIGTERM') {
       p.child.kill(signal);
       return p.exited;

@@ -12,6 +12,7 @@ import { buildApp, type App } from '../../src/app.js';
 import { createDatabase, type Database } from '../../src/db/client.js';
 import { parseEnv, type Env } from '../../src/env.js';
 import { createSecretBox, type SecretBox } from '../../src/lib/secrets.js';
+import { authenticateInjects, createTestUser, type TestUser } from './auth.js';
 import { adminUrl, databaseUrl } from './pg-urls.js';
 
 export async function createTestDatabase(template: string | null = inject('templateDatabase')) {
@@ -42,10 +43,13 @@ export async function createTestDatabase(template: string | null = inject('templ
 
 export interface TestContext {
   db: Database;
+  /** every `inject` is sent as `admin` unless it carries its own authorization or cookie */
   app: App;
   env: Env;
   secrets: SecretBox;
   url: string;
+  /** an admin with a write API token, whose credentials `app.inject` sends by default */
+  admin: TestUser;
 }
 
 export function testEnv(overrides: Record<string, string> = {}): Env {
@@ -77,6 +81,8 @@ export function useTestApp(
     ctx.secrets = createSecretBox(randomBytes(32));
     ctx.app = await buildApp({ env: ctx.env, db: ctx.db, secrets: ctx.secrets, logger: false });
     await ctx.app.ready();
+    ctx.admin = await createTestUser(ctx.db.prisma, 'admin', { email: 'admin@example.test' });
+    authenticateInjects(ctx.app, ctx.admin.bearer);
   });
   afterAll(async () => {
     await ctx.app?.close();

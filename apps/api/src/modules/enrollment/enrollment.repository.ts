@@ -1,5 +1,12 @@
 import type { Prisma, PrismaClient } from '../../db/client.js';
 
+/** Thrown inside the enrollment transaction, so the use it counted is rolled back. */
+export class MachineStillEnrolled extends Error {
+  constructor(readonly machineId: string) {
+    super('machine still enrolled');
+  }
+}
+
 export function enrollmentRepository(prisma: PrismaClient) {
   return {
     listTokens: () => prisma.enrollmentToken.findMany({ orderBy: { createdAt: 'desc' } }),
@@ -31,10 +38,16 @@ export function enrollmentRepository(prisma: PrismaClient) {
              AND (max_uses IS NULL OR uses < max_uses)
           RETURNING id, labels`;
         const token = used[0];
-        if (!token) return null;
+        if (!token) return { refused: 'token' as const };
         const existing = args.systemId
           ? await tx.machine.findUnique({ where: { systemId: args.systemId } })
           : null;
+        // system_ids are not secret (GitLab and the machine list show them): an enrollment token alone must not
+        // take over a machine whose agent still holds a live credential. An admin revokes that one first.
+        if (existing) {
+          const live = await tx.agentCredential.count({ where: { machineId: existing.id, revokedAt: null } });
+          if (live > 0) throw new MachineStillEnrolled(existing.id);
+        }
         const machine = existing
           ? await tx.machine.update({
               where: { id: existing.id },
@@ -63,7 +76,7 @@ export function enrollmentRepository(prisma: PrismaClient) {
         await tx.agentCredential.create({
           data: { machineId: machine.id, tokenHash: args.credentialHash, enrollmentTokenId: token.id },
         });
-        return { machine, reenrolled: existing !== null };
+        return { refused: null, machine, reenrolled: existing !== null };
       }),
   };
 }

@@ -9,16 +9,20 @@ import {
 } from '@paddock/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { requireUser } from '../../plugins/auth.js';
 import { enrollmentRepository } from './enrollment.repository.js';
 import { enrollmentService } from './enrollment.service.js';
 
 const enrollmentRoutes: FastifyPluginAsyncZod = async (app) => {
   const service = enrollmentService({ repo: enrollmentRepository(app.db.prisma) });
   const tags = ['agents'];
+  // No single-token read exists; the list is small, so the audit snapshot picks the token out of it.
+  const tokenSnapshot = async (id: string) => (await service.listTokens()).find((t) => t.id === id) ?? null;
 
   app.get(
     '/enrollment-tokens',
     {
+      config: { access: 'admin' },
       schema: {
         tags,
         summary: 'List enrollment tokens (never the tokens themselves)',
@@ -31,6 +35,10 @@ const enrollmentRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/enrollment-tokens',
     {
+      config: {
+        access: 'admin',
+        audit: { action: 'enrollment_token.create', targetType: 'enrollment_token', snapshot: tokenSnapshot },
+      },
       schema: {
         tags,
         summary: 'Create an enrollment token (shown once)',
@@ -39,12 +47,17 @@ const enrollmentRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 201: CreatedEnrollmentToken, 400: Problem },
       },
     },
-    async (request, reply) => reply.status(201).send(await service.createToken(request.body, null)),
+    async (request, reply) =>
+      reply.status(201).send(await service.createToken(request.body, requireUser(request).userId)),
   );
 
   app.delete(
     '/enrollment-tokens/:id',
     {
+      config: {
+        access: 'admin',
+        audit: { action: 'enrollment_token.revoke', targetType: 'enrollment_token', snapshot: tokenSnapshot },
+      },
       schema: {
         tags,
         summary: 'Revoke an enrollment token (machines already enrolled keep their credentials)',
@@ -61,6 +74,15 @@ const enrollmentRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/agent/enroll',
     {
+      config: {
+        // the enrollment token in the body is the credential; the response's agent credential never reaches the log
+        access: 'public',
+        audit: {
+          action: 'machine.enroll',
+          targetType: 'machine',
+          targetId: (_request, body) => (body as { machineId?: string } | null)?.machineId,
+        },
+      },
       schema: {
         tags,
         summary: "Trade an enrollment token for a machine's agent credential",
@@ -68,7 +90,7 @@ const enrollmentRoutes: FastifyPluginAsyncZod = async (app) => {
           'Called by `paddock-agent enroll`. A host that enrolls again with the same system_id keeps its machine ' +
           'and gets a new credential; the old one stops working.',
         body: EnrollAgentBody,
-        response: { 201: EnrollAgentResponse, 400: Problem, 401: Problem },
+        response: { 201: EnrollAgentResponse, 400: Problem, 401: Problem, 409: Problem },
       },
     },
     async (request, reply) => {

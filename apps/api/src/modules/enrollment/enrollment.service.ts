@@ -9,9 +9,9 @@ import type {
   EnrollAgentResponse,
   EnrollmentToken,
 } from '@paddock/contracts';
-import { NotFoundError, UnauthorizedError } from '../../lib/errors.js';
+import { ConflictError, NotFoundError, UnauthorizedError } from '../../lib/errors.js';
 import { generateToken, hashToken } from '../../lib/tokens.js';
-import type { EnrollmentRepository } from './enrollment.repository.js';
+import { MachineStillEnrolled, type EnrollmentRepository } from './enrollment.repository.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -71,18 +71,27 @@ export function enrollmentService(deps: { repo: EnrollmentRepository; now?: () =
     },
     async enroll(body: EnrollAgentBody): Promise<EnrollAgentResponse & { reenrolled: boolean }> {
       const credential = generateToken('agent');
-      const result = await repo.enroll({
-        tokenHash: hashToken(body.token),
-        credentialHash: hashToken(credential),
-        hostname: body.hostname,
-        systemId: body.systemId,
-        os: body.os,
-        arch: body.arch,
-        agentVersion: body.agentVersion,
-        now: now(),
-      });
+      const result = await repo
+        .enroll({
+          tokenHash: hashToken(body.token),
+          credentialHash: hashToken(credential),
+          hostname: body.hostname,
+          systemId: body.systemId,
+          os: body.os,
+          arch: body.arch,
+          agentVersion: body.agentVersion,
+          now: now(),
+        })
+        .catch((err: unknown) => {
+          if (err instanceof MachineStillEnrolled)
+            throw new ConflictError(
+              'A machine with this system_id is enrolled and its agent credential is still valid. An admin revokes ' +
+                `it first (DELETE /api/v1/machines/${err.machineId}/credentials), then this host can enroll again.`,
+            );
+          throw err;
+        });
       // One answer for unknown, used-up, expired and revoked tokens: nothing to learn by probing.
-      if (!result)
+      if (result.refused)
         throw new UnauthorizedError(
           'The enrollment token is not valid (unknown, expired, revoked or used up).',
         );

@@ -18,16 +18,25 @@ const gitlabInstancesRoutes: FastifyPluginAsyncZod = async (app) => {
     checkConnection: app.checkGitlabConnection,
   });
   const tags = ['gitlab'];
+  const audit = (verb: string) => ({
+    action: `gitlab_instance.${verb}`,
+    targetType: 'gitlab_instance',
+    snapshot: (id: string) => service.get(id),
+  });
 
   app.get(
     '/gitlab-instances',
-    { schema: { tags, summary: 'List connected GitLab instances', response: { 200: GitlabInstanceList } } },
+    {
+      config: { access: 'viewer' },
+      schema: { tags, summary: 'List connected GitLab instances', response: { 200: GitlabInstanceList } },
+    },
     async () => ({ items: await service.list() }),
   );
 
   app.post(
     '/gitlab-instances',
     {
+      config: { access: 'admin', audit: audit('create') },
       schema: {
         tags,
         summary: 'Connect a GitLab instance',
@@ -61,6 +70,7 @@ const gitlabInstancesRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/gitlab-instances/:id',
     {
+      config: { access: 'viewer' },
       schema: {
         tags,
         summary: 'Get a GitLab instance',
@@ -74,6 +84,7 @@ const gitlabInstancesRoutes: FastifyPluginAsyncZod = async (app) => {
   app.patch(
     '/gitlab-instances/:id',
     {
+      config: { access: 'admin', audit: audit('update') },
       schema: {
         tags,
         summary: 'Change a GitLab instance (name, URL or access token)',
@@ -97,6 +108,7 @@ const gitlabInstancesRoutes: FastifyPluginAsyncZod = async (app) => {
   app.delete(
     '/gitlab-instances/:id',
     {
+      config: { access: 'admin', audit: audit('delete') },
       schema: {
         tags,
         summary: 'Disconnect a GitLab instance that has no runners left',

@@ -32,6 +32,8 @@ const jobsRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/jobs/queues',
     {
+      // the wall screen shows the queues too
+      config: { access: 'display' },
       schema: {
         tags: ['jobs'],
         summary: 'Job queues by tag set',
@@ -61,6 +63,7 @@ const jobsRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/jobs',
     {
+      config: { access: 'viewer' },
       schema: {
         tags: ['jobs'],
         summary: 'Pending or running jobs, with why a pending one cannot start',
@@ -89,10 +92,15 @@ const jobsRoutes: FastifyPluginAsyncZod = async (app) => {
   );
 
   const scopeParams = z.strictObject({ id: IdParams.shape.id, scopeId: IdParams.shape.id });
+  const scopeSnapshot = async (id: string) => {
+    const row = await app.db.prisma.watchedScope.findUnique({ where: { id } });
+    return row ? toScope(row) : null;
+  };
 
   app.get(
     '/gitlab-instances/:id/watched-scopes',
     {
+      config: { access: 'viewer' },
       schema: {
         tags: ['jobs'],
         summary: 'Projects and groups whose jobs are read from this GitLab',
@@ -113,6 +121,16 @@ const jobsRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/gitlab-instances/:id/watched-scopes',
     {
+      config: {
+        access: 'operator',
+        audit: {
+          action: 'watched_scope.create',
+          targetType: 'watched_scope',
+          // params.id is the GitLab instance; the target is the new scope
+          targetId: (_request, body) => (body as { id?: string } | null)?.id,
+          snapshot: scopeSnapshot,
+        },
+      },
       schema: {
         tags: ['jobs'],
         summary: 'Watch the jobs of a project or group',
@@ -143,6 +161,15 @@ const jobsRoutes: FastifyPluginAsyncZod = async (app) => {
   app.delete(
     '/gitlab-instances/:id/watched-scopes/:scopeId',
     {
+      config: {
+        access: 'operator',
+        audit: {
+          action: 'watched_scope.delete',
+          targetType: 'watched_scope',
+          targetId: (request) => (request.params as { scopeId?: string }).scopeId,
+          snapshot: scopeSnapshot,
+        },
+      },
       schema: {
         tags: ['jobs'],
         summary: 'Stop watching a project or group',

@@ -5,6 +5,7 @@
 import type { Job, TagSetQueueList } from '@paddock/contracts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../../app.js';
+import { authenticateInjects } from '../../../test/support/auth.js';
 import { factories } from '../../../test/support/factories.js';
 import { testEnv, useTestApp } from '../../../test/support/test-db.js';
 import { jobsRepository, type GitlabJobInput } from './jobs.repository.js';
@@ -38,6 +39,7 @@ const gitlabJob = (over: Partial<GitlabJobInput>): GitlabJobInput => ({
 
 beforeAll(async () => {
   app = await buildApp({ env: testEnv(), db: ctx.db, secrets: ctx.secrets, logger: false });
+  authenticateInjects(app, ctx.admin.bearer);
   const f = factories(ctx.db, ctx.secrets);
   const gl = await f.gitlabInstance({ url: 'https://gitlab.jobs.example.com' });
   instanceId = gl.id;

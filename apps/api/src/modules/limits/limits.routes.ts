@@ -6,13 +6,21 @@
 import { IdParams, Problem, Rollout, UpdateTokenLimitsBody } from '@paddock/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ConflictError, NotFoundError, ValidationError } from '../../lib/errors.js';
+import { runnersRepository } from '../runners/runners.repository.js';
+import { runnersService } from '../runners/runners.service.js';
 
 const limitsRoutes: FastifyPluginAsyncZod = async (app) => {
   const { prisma } = app.db;
+  const runners = runnersService({ repo: runnersRepository(prisma) });
+  const runnerSnapshot = (id: string) => runners.get(id);
 
   app.patch(
     '/runners/:id/token',
     {
+      config: {
+        access: 'operator',
+        audit: { action: 'token_limit.update', targetType: 'runner', snapshot: runnerSnapshot },
+      },
       schema: {
         tags: ['runners'],
         summary: "Change a runner token's job limit and push it to the runner's machines",
@@ -74,7 +82,7 @@ const limitsRoutes: FastifyPluginAsyncZod = async (app) => {
       return app.revisions.sync(
         [...assigned],
         `token limit: ${mode === 'fleet_budget' ? `fleet budget ${limit}` : `${limit ?? 'unlimited'} per machine`}`,
-        { type: 'user', id: null },
+        request.actor,
         async (tx) => {
           await tx.runnerToken.update({
             where: { runnerId: runner.id },

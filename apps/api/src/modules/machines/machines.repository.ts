@@ -2,7 +2,12 @@
  * Machine reads and writes. The list is one SQL query (plus a count) with keyset pagination on the sort column
  * and the id; see runners.repository.ts for why lists do not go through Prisma's `include`.
  */
-import type { ListMachinesQuery, MachineSort, MachineStatusFilter } from '@paddock/contracts';
+import {
+  Timestamp,
+  type ListMachinesQuery,
+  type MachineSort,
+  type MachineStatusFilter,
+} from '@paddock/contracts';
 import { Prisma, type PrismaClient } from '../../db/client.js';
 import type { CursorPayload } from '../../lib/cursor.js';
 import { ValidationError } from '../../lib/errors.js';
@@ -71,6 +76,11 @@ function afterCursorSql(field: SortField, dir: 'asc' | 'desc', cursor: CursorPay
       ]);
     return Prisma.sql`(${col} IS NULL AND m.id ${op} ${id})`;
   }
+  // A tampered cursor must not reach the SQL cast below, where Postgres would refuse it as a server error.
+  if (field !== 'hostname' && !Timestamp.safeParse(cursor.v).success)
+    throw new ValidationError([
+      { path: 'query.cursor', message: 'not a cursor from this API', code: 'invalid_cursor' },
+    ]);
   const value =
     field === 'hostname' ? Prisma.sql`${String(cursor.v)}` : Prisma.sql`${String(cursor.v)}::timestamptz`;
   const rowCompare = Prisma.sql`(${col}, m.id) ${op} (${value}, ${id})`;

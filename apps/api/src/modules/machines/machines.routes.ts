@@ -14,10 +14,13 @@ import { machinesService } from './machines.service.js';
 const machinesRoutes: FastifyPluginAsyncZod = async (app) => {
   const service = machinesService({ repo: machinesRepository(app.db.prisma) });
   const tags = ['machines'];
+  const snapshot = (id: string) => service.get(id);
 
   app.get(
     '/machines',
     {
+      // the wall screen's heat grid reads the machine list
+      config: { access: 'display' },
       schema: {
         tags,
         summary: 'List machines',
@@ -34,6 +37,7 @@ const machinesRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/machines/:id',
     {
+      config: { access: 'viewer' },
       schema: { tags, summary: 'Get a machine', params: IdParams, response: { 200: Machine, 404: Problem } },
     },
     async (request) => service.get(request.params.id),
@@ -42,6 +46,7 @@ const machinesRoutes: FastifyPluginAsyncZod = async (app) => {
   app.patch(
     '/machines/:id',
     {
+      config: { access: 'operator', audit: { action: 'machine.update', targetType: 'machine', snapshot } },
       schema: {
         tags,
         summary: "Replace a machine's labels",
@@ -56,6 +61,8 @@ const machinesRoutes: FastifyPluginAsyncZod = async (app) => {
   app.delete(
     '/machines/:id',
     {
+      // forgetting a machine deletes its agent's credential with it
+      config: { access: 'admin', audit: { action: 'machine.delete', targetType: 'machine', snapshot } },
       schema: {
         tags,
         summary: 'Forget a machine (its agent must enroll again to come back)',

@@ -179,6 +179,23 @@ describe('one machine', () => {
     );
   });
 
+  it('records each change in the audit log with the machine before and after', async () => {
+    const events = await ctx.db.prisma.auditEvent.findMany({
+      where: { targetType: 'machine', targetId: { in: [ids.b!, ids.d!] } },
+      orderBy: [{ at: 'asc' }, { id: 'asc' }],
+    });
+    expect(events.map((e) => [e.action, e.targetId])).toEqual([
+      ['machine.update', ids.b],
+      ['machine.delete', ids.d],
+    ]);
+    const [update, del] = events;
+    expect(update).toMatchObject({ actorType: 'api_token', actorLabel: expect.stringContaining('admin@') });
+    expect(update!.before).toMatchObject({ labels: { region: 'us' } });
+    expect(update!.after).toMatchObject({ labels: { region: 'us-east' } });
+    expect(del!.before).toMatchObject({ id: ids.d });
+    expect(del!.after).toBeNull();
+  });
+
   it('refuses bad labels and keeps the old ones', async () => {
     const tooMany = Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`k${i}`, 'v']));
     for (const [labels, path] of [

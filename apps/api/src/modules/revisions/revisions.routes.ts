@@ -17,6 +17,8 @@ import {
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ConflictError, NotFoundError } from '../../lib/errors.js';
 import { unifiedDiff } from '../../lib/text-diff.js';
+import { machinesRepository } from '../machines/machines.repository.js';
+import { machinesService } from '../machines/machines.service.js';
 import type { DesiredModel } from './desired-model.js';
 import { rolloutStatus } from './rollout-status.js';
 
@@ -48,12 +50,17 @@ const toRevision = (r: RevisionRow): Revision => ({
   error: r.error,
 });
 
-const SYSTEM_ACTOR = { type: 'user' as const, id: null };
-
 const revisionsRoutes: FastifyPluginAsyncZod = async (app) => {
   const { prisma } = app.db;
   const revisions = app.revisions;
   const tags = ['machines'];
+  const machines = machinesService({ repo: machinesRepository(prisma) });
+  // every change here is recorded against the machine, whose desired revision and drain state it moves
+  const machineAudit = (action: string) => ({
+    action,
+    targetType: 'machine',
+    snapshot: (id: string) => machines.get(id),
+  });
 
   const machineOr404 = async (id: string) => {
     const m = await prisma.machine.findUnique({
@@ -72,6 +79,7 @@ const revisionsRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/machines/:id/revisions',
     {
+      config: { access: 'viewer' },
       schema: {
         tags,
         summary: "A machine's revisions, newest first",
@@ -93,6 +101,7 @@ const revisionsRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/machines/:id/revisions/:number',
     {
+      config: { access: 'viewer' },
       schema: {
         tags,
         summary: 'One revision with its config.toml (tokens masked)',
@@ -109,6 +118,7 @@ const revisionsRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/machines/:id/revisions/:number/diff',
     {
+      config: { access: 'viewer' },
       schema: {
         tags,
         summary: 'Unified diff of a revision against another (default: the one before), tokens masked',
@@ -138,6 +148,7 @@ const revisionsRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/machines/:id/revisions/:number/rollback',
     {
+      config: { access: 'operator', audit: machineAudit('revision.rollback') },
       schema: {
         tags,
         summary:
@@ -154,7 +165,7 @@ const revisionsRoutes: FastifyPluginAsyncZod = async (app) => {
         id,
         row.model as unknown as DesiredModel,
         `rollback to revision ${number}`,
-        SYSTEM_ACTOR,
+        request.actor,
         number,
       );
     },
@@ -163,6 +174,7 @@ const revisionsRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/machines/:id/restore',
     {
+      config: { access: 'operator', audit: machineAudit('revision.restore') },
       schema: {
         tags,
         summary: 'Push the desired revision again, overwriting changes made on the host (drift)',
@@ -178,7 +190,7 @@ const revisionsRoutes: FastifyPluginAsyncZod = async (app) => {
         m.id,
         row.model as unknown as DesiredModel,
         'restore after drift',
-        SYSTEM_ACTOR,
+        request.actor,
       );
     },
   );
@@ -187,6 +199,7 @@ const revisionsRoutes: FastifyPluginAsyncZod = async (app) => {
     app.post(
       `/machines/:id/${action}`,
       {
+        config: { access: 'operator', audit: machineAudit(`machine.${action}`) },
         schema: {
           tags,
           summary:
@@ -204,7 +217,7 @@ const revisionsRoutes: FastifyPluginAsyncZod = async (app) => {
           data: { drainingSince: action === 'drain' ? (m.drainingSince ?? new Date()) : null },
         });
         // The machine's share of any fleet budget moves to its peers while it drains, and back on resume.
-        const result = await revisions.sync([m.id], action, SYSTEM_ACTOR);
+        const result = await revisions.sync([m.id], action, request.actor);
         await revisions.rebalance([m.id]);
         return result;
       },
@@ -214,6 +227,7 @@ const revisionsRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/rollouts/:id',
     {
+      config: { access: 'viewer' },
       schema: {
         tags,
         summary: 'Where a rollout stands, machine by machine',

@@ -6,6 +6,7 @@
 import type { Rollout } from '@paddock/contracts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../../app.js';
+import { authenticateInjects } from '../../../test/support/auth.js';
 import { factories } from '../../../test/support/factories.js';
 import { databaseFingerprint, testEnv, useTestApp } from '../../../test/support/test-db.js';
 import type { DesiredModel } from './desired-model.js';
@@ -29,6 +30,7 @@ beforeAll(async () => {
     render: jsonRenderer,
     logger: false,
   });
+  authenticateInjects(app, ctx.admin.bearer);
   const f = factories(ctx.db, ctx.secrets);
   const gl = await f.gitlabInstance({ url: 'https://gitlab.revisions.example.com' });
   const runner = await f.runner(gl.id, { description: 'docker', tags: ['docker'] }, TOKEN);
@@ -202,6 +204,40 @@ describe('drain, resume, rollback and restore', () => {
     expect(
       (await app.inject({ method: 'POST', url: `/api/v1/machines/${fresh.id}/restore` })).statusCode,
     ).toBe(409);
+  });
+});
+
+describe('who did it', () => {
+  it('records the caller in the revision and in the audit log, with the machine before and after', async () => {
+    const id = machineIds[2]!;
+    const token = await ctx.db.prisma.apiToken.findFirstOrThrow({ where: { userId: ctx.admin.id } });
+    const drained = await app.inject({ method: 'POST', url: `/api/v1/machines/${id}/drain` });
+    expect(drained.statusCode, drained.body).toBe(200);
+    const revision = await ctx.db.prisma.configRevision.findFirstOrThrow({
+      where: { machineId: id },
+      orderBy: { number: 'desc' },
+    });
+    expect(revision).toMatchObject({ reason: 'drain', actorType: 'api_token', actorId: token.id });
+
+    const event = await ctx.db.prisma.auditEvent.findFirstOrThrow({
+      where: { action: 'machine.drain', targetId: id },
+    });
+    expect(event).toMatchObject({ actorType: 'api_token', actorId: token.id, targetType: 'machine' });
+    expect(event.actorLabel).toContain(ctx.admin.email);
+    expect(event.before).toMatchObject({ id, drainingSince: null });
+    expect((event.after as { drainingSince: string | null }).drainingSince).not.toBeNull();
+
+    await app.inject({ method: 'POST', url: `/api/v1/machines/${id}/resume` });
+    expect(await ctx.db.prisma.auditEvent.count({ where: { action: 'machine.resume', targetId: id } })).toBe(
+      1,
+    );
+  });
+
+  it('keeps the audit log unchanged when the change is refused', async () => {
+    const before = await ctx.db.prisma.auditEvent.count();
+    const res = await patchToken({ limitMode: 'fleet_budget', limit: null });
+    expect(res.statusCode).toBe(400);
+    expect(await ctx.db.prisma.auditEvent.count()).toBe(before);
   });
 });
 

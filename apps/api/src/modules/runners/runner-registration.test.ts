@@ -301,7 +301,7 @@ describe('progress on /live', () => {
   it('streams each step to the registration topic', async () => {
     await ctx.app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = ctx.app.server.address() as AddressInfo;
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/live`);
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/live`, { headers: { authorization: ctx.admin.bearer } });
     const messages: Array<{ type: string; registration?: RegistrationProgress }> = [];
     ws.on('message', (d: Buffer) => messages.push(JSON.parse(d.toString())));
     await new Promise((resolve, reject) => {

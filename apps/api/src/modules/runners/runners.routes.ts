@@ -32,10 +32,22 @@ const runnersRoutes: FastifyPluginAsyncZod = async (app) => {
     log: app.log,
   });
   const tags = ['runners'];
+  const runnerAudit = (verb: string) => ({
+    action: `runner.${verb}`,
+    targetType: 'runner',
+    snapshot: (id: string) => service.get(id),
+  });
 
   app.post(
     '/runners',
     {
+      config: {
+        access: 'operator',
+        audit: {
+          ...runnerAudit('register'),
+          targetId: (_request, body) => (body as { runner?: { id?: string } } | null)?.runner?.id,
+        },
+      },
       schema: {
         tags,
         summary: 'Register a runner in GitLab and run it on machines',
@@ -56,12 +68,13 @@ const runnersRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) =>
-      reply.status(201).send(await registration.register(request.body, { type: 'user', id: null })),
+      reply.status(201).send(await registration.register(request.body, request.actor)),
   );
 
   app.get(
     '/runners',
     {
+      config: { access: 'viewer' },
       schema: {
         tags,
         summary: 'List runners, newest first',
@@ -78,6 +91,7 @@ const runnersRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/runners/:id',
     {
+      config: { access: 'viewer' },
       schema: {
         tags,
         summary: 'Get a runner with its machine assignments',
@@ -102,6 +116,7 @@ const runnersRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/runners/:id/rotate-token',
     {
+      config: { access: 'operator', audit: runnerAudit('rotate_token') },
       schema: {
         tags,
         summary: 'Rotate a runner token',
@@ -113,12 +128,13 @@ const runnersRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: TokenRotation, ...gitlabFailures },
       },
     },
-    async (request) => lifecycle.rotateToken(request.params.id, { type: 'user', id: null }),
+    async (request) => lifecycle.rotateToken(request.params.id, request.actor),
   );
 
   app.post(
     '/runners/:id/adopt',
     {
+      config: { access: 'operator', audit: runnerAudit('adopt') },
       schema: {
         tags,
         summary: 'Adopt a runner imported from GitLab',
@@ -131,12 +147,13 @@ const runnersRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: TokenRotation, 400: Problem, ...gitlabFailures },
       },
     },
-    async (request) => lifecycle.adopt(request.params.id, request.body, { type: 'user', id: null }),
+    async (request) => lifecycle.adopt(request.params.id, request.body, request.actor),
   );
 
   app.post(
     '/runners/:id/pause',
     {
+      config: { access: 'operator', audit: runnerAudit('pause') },
       schema: {
         tags,
         summary: 'Pause a runner in GitLab (it gets no new jobs)',
@@ -150,6 +167,7 @@ const runnersRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/runners/:id/resume',
     {
+      config: { access: 'operator', audit: runnerAudit('resume') },
       schema: {
         tags,
         summary: 'Resume a paused runner in GitLab',
@@ -163,6 +181,7 @@ const runnersRoutes: FastifyPluginAsyncZod = async (app) => {
   app.delete(
     '/runners/:id',
     {
+      config: { access: 'operator', audit: runnerAudit('delete') },
       schema: {
         tags,
         summary: 'Delete a runner: from every machine first, then from GitLab, then from Paddock',
@@ -175,7 +194,7 @@ const runnersRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      await lifecycle.remove(request.params.id, { type: 'user', id: null });
+      await lifecycle.remove(request.params.id, request.actor);
       return reply.status(204).send(null);
     },
   );
@@ -183,6 +202,7 @@ const runnersRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/runner-tokens/expiring',
     {
+      config: { access: 'viewer' },
       schema: {
         tags,
         summary: 'Runner tokens expiring within N days (default 30), soonest first',

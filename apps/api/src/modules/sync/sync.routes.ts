@@ -8,6 +8,7 @@ const syncRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/gitlab-instances/:id/sync',
     {
+      config: { access: 'viewer' },
       schema: {
         tags,
         summary: "A GitLab's sync: last success, last error, and this replica's last run",
@@ -21,6 +22,7 @@ const syncRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/gitlab-instances/:id/sync',
     {
+      config: { access: 'operator', audit: { action: 'gitlab_sync.run', targetType: 'gitlab_instance' } },
       schema: {
         tags,
         summary: 'Sync runners, runner managers and watched jobs from this GitLab now',

@@ -6,6 +6,7 @@ const tagsRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/tags',
     {
+      config: { access: 'viewer' },
       schema: { tags: ['tags'], summary: 'List runner tags with runner counts', response: { 200: TagList } },
     },
     async () => {
