@@ -1,5 +1,10 @@
-import { Link, Outlet } from '@tanstack/react-router';
+import { Link, Outlet, useRouterState } from '@tanstack/react-router';
+import { AuthGate } from '../features/auth/components/auth-gate';
+import { UserMenu } from '../features/auth/components/user-menu';
+import { isSignInPath, isWallPath } from '../features/auth/public-paths';
 import { ReadinessIndicator } from '../features/health/components/readiness-indicator';
+import { AuthShell } from './auth-shell';
+import { BrandMark } from './brand-mark';
 import { LiveIndicator } from './live-indicator';
 
 const NAV_ITEMS = [
@@ -8,9 +13,33 @@ const NAV_ITEMS = [
   { to: '/runners', label: 'Runners', exact: false },
   { to: '/jobs', label: 'Jobs', exact: false },
   { to: '/gitlab', label: 'GitLab', exact: false },
+  { to: '/settings', label: 'Settings', exact: false },
 ] as const;
 
-/** Header (with the live-updates status), navigation, the routed page and the API status line. Under ~720px the side nav becomes a top bar (CSS). */
+/**
+ * Picks the frame for the current address: the wall screen has none (it authenticates with its display token),
+ * the sign-in pages have their own, and everything else needs a session and gets the app's.
+ */
+export function RootLayout() {
+  // The rendered matches, not `location`: during a navigation the location already names the next page while the
+  // outlet still shows the current one, which must not slip out of the gate for that moment.
+  const pathname = useRouterState({ select: (state) => state.matches.at(-1)?.pathname ?? '/' });
+  if (isWallPath(pathname)) return <Outlet />;
+  if (isSignInPath(pathname)) {
+    return (
+      <AuthShell>
+        <Outlet />
+      </AuthShell>
+    );
+  }
+  return (
+    <AuthGate>
+      <AppLayout />
+    </AuthGate>
+  );
+}
+
+/** Header (with the live-updates status and the account menu), navigation, the routed page and the API status line. Under ~720px the side nav becomes a top bar (CSS). */
 export function AppLayout() {
   return (
     <div className="app">
@@ -19,18 +48,11 @@ export function AppLayout() {
       </a>
       <header className="app-header">
         <Link to="/" className="brand">
-          <svg viewBox="0 0 16 16" width="20" height="20" aria-hidden="true" focusable="false">
-            <rect x="1" y="1" width="14" height="14" rx="3" fill="currentColor" />
-            <path
-              d="M4 12V4h4.5a2.5 2.5 0 0 1 0 5H4"
-              fill="none"
-              stroke="var(--brand-contrast)"
-              strokeWidth="1.8"
-            />
-          </svg>
+          <BrandMark />
           <span>Paddock</span>
         </Link>
         <LiveIndicator />
+        <UserMenu />
       </header>
       <nav className="app-nav" aria-label="Main">
         <ul>

@@ -2,10 +2,12 @@ import { QueryClientProvider } from '@tanstack/react-query';
 import type { QueryClient } from '@tanstack/react-query';
 import { RouterProvider } from '@tanstack/react-router';
 import { useEffect, useState } from 'react';
+import { AuthProvider } from '../features/auth/auth-provider';
 import { LiveConnection, liveUrl } from '../lib/live/live-connection';
 import type { LiveSocketConstructor } from '../lib/live/live-connection';
 import { LiveProvider } from '../lib/live/live-context';
 import { connectLiveToQueryCache } from './live-cache-bridge';
+import { connectLiveToSession } from './live-session-bridge';
 import type { createAppRouter } from './router';
 
 export interface AppProps {
@@ -21,18 +23,22 @@ export function App({ queryClient, router, webSocket }: AppProps) {
   const [live] = useState(() => new LiveConnection({ url: liveUrl(window.location), WebSocket: webSocket }));
   useEffect(() => {
     const disconnect = connectLiveToQueryCache(live, queryClient);
+    const unfollow = connectLiveToSession(live, queryClient);
     live.start();
     return () => {
       live.stop();
+      unfollow();
       disconnect();
     };
   }, [live, queryClient]);
 
   return (
     <QueryClientProvider client={queryClient}>
-      <LiveProvider connection={live}>
-        <RouterProvider router={router} />
-      </LiveProvider>
+      <AuthProvider>
+        <LiveProvider connection={live}>
+          <RouterProvider router={router} />
+        </LiveProvider>
+      </AuthProvider>
     </QueryClientProvider>
   );
 }

@@ -2,18 +2,26 @@
  * The route tree, written in code. Each page is loaded lazily so it becomes its own chunk; only the layout, the
  * search-param schemas and the shared UI ship in the entry bundle.
  */
-import { createRootRoute, createRoute, createRouter, lazyRouteComponent } from '@tanstack/react-router';
+import {
+  createRootRoute,
+  createRoute,
+  createRouter,
+  lazyRouteComponent,
+  redirect,
+} from '@tanstack/react-router';
 import type { RouterHistory } from '@tanstack/react-router';
 import { LoadingState } from '../components/ui/loading-state';
+import { AuditSearch } from '../features/audit/audit-search';
+import { LoginSearch, TokenLinkSearch } from '../features/auth/auth-search';
 import { MachinesSearch } from '../features/machines/machines-search';
 import { RunnersSearch } from '../features/runners/runners-search';
 import { parseSearchParams, stringifySearchParams } from '../lib/search-params';
-import { AppLayout } from './layout';
+import { RootLayout } from './layout';
 import { NotFoundPage } from './not-found-page';
 import { RouteErrorPage } from './route-error-page';
 
 const rootRoute = createRootRoute({
-  component: AppLayout,
+  component: RootLayout,
   notFoundComponent: NotFoundPage,
 });
 
@@ -88,7 +96,103 @@ const gitlabRoute = createRoute({
   component: lazyRouteComponent(() => import('../features/gitlab/components/gitlab-page'), 'GitlabPage'),
 });
 
+const loginRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: 'login',
+  validateSearch: LoginSearch,
+  component: lazyRouteComponent(() => import('../features/auth/components/login-page'), 'LoginPage'),
+});
+
+const setupRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: 'setup',
+  validateSearch: TokenLinkSearch,
+  component: lazyRouteComponent(() => import('../features/auth/components/setup-page'), 'SetupPage'),
+});
+
+const inviteRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: 'invite',
+  validateSearch: TokenLinkSearch,
+  component: lazyRouteComponent(() => import('../features/auth/components/invite-page'), 'InvitePage'),
+});
+
+const settingsRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: 'settings',
+  component: lazyRouteComponent(
+    () => import('../features/settings/components/settings-layout'),
+    'SettingsLayout',
+  ),
+});
+
+const settingsIndexRoute = createRoute({
+  getParentRoute: () => settingsRoute,
+  path: '/',
+  beforeLoad: () => {
+    throw redirect({ to: '/settings/account', replace: true });
+  },
+});
+
+const accountRoute = createRoute({
+  getParentRoute: () => settingsRoute,
+  path: 'account',
+  component: lazyRouteComponent(() => import('../features/auth/components/account-page'), 'AccountPage'),
+});
+
+const apiTokensRoute = createRoute({
+  getParentRoute: () => settingsRoute,
+  path: 'api-tokens',
+  component: lazyRouteComponent(
+    () => import('../features/api-tokens/components/api-tokens-page'),
+    'ApiTokensPage',
+  ),
+});
+
+const usersRoute = createRoute({
+  getParentRoute: () => settingsRoute,
+  path: 'users',
+  component: lazyRouteComponent(() => import('../features/users/components/users-page'), 'UsersPage'),
+});
+
+const enrollmentTokensRoute = createRoute({
+  getParentRoute: () => settingsRoute,
+  path: 'enrollment-tokens',
+  component: lazyRouteComponent(
+    () => import('../features/enrollment/components/enrollment-tokens-page'),
+    'EnrollmentTokensPage',
+  ),
+});
+
+const displayTokensRoute = createRoute({
+  getParentRoute: () => settingsRoute,
+  path: 'display-tokens',
+  component: lazyRouteComponent(
+    () => import('../features/display-tokens/components/display-tokens-page'),
+    'DisplayTokensPage',
+  ),
+});
+
+const auditRoute = createRoute({
+  getParentRoute: () => settingsRoute,
+  path: 'audit',
+  validateSearch: AuditSearch,
+  component: lazyRouteComponent(() => import('../features/audit/components/audit-page'), 'AuditPage'),
+});
+
 export const routeTree = rootRoute.addChildren([
+  loginRoute,
+  setupRoute,
+  inviteRoute,
+  settingsRoute.addChildren([
+    settingsIndexRoute,
+    accountRoute,
+    apiTokensRoute,
+    usersRoute,
+    enrollmentTokensRoute,
+    displayTokensRoute,
+    auditRoute,
+  ]),
   overviewRoute,
   machinesRoute,
   machineRoute,

@@ -1,6 +1,13 @@
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { ApiError, apiGet, apiSend, toQueryString } from './api-client';
+import {
+  ApiError,
+  apiGet,
+  apiSend,
+  configureApiClient,
+  retryAfterSeconds,
+  toQueryString,
+} from './api-client';
 import { json, stubFetch } from './testing';
 
 const Thing = z.object({ id: z.string(), count: z.number() });
@@ -132,5 +139,110 @@ describe('toQueryString', () => {
       '?status=online&status=draining&limit=50',
     );
     expect(toQueryString({ q: undefined })).toBe('');
+  });
+});
+
+describe('the session connection', () => {
+  let disconnect: () => void = () => {};
+  afterEach(() => disconnect());
+
+  it('sends the CSRF token of the current session on every change, and never on reads', async () => {
+    let token: string | undefined = 'pdc_first';
+    disconnect = configureApiClient({ csrfToken: () => token, onUnauthorized: () => {} });
+    const { requests } = stubFetch(() => json({ id: 'a', count: 1 }));
+
+    await apiSend('POST', '/api/v1/things', { name: 'a' }, Thing);
+    await apiSend('DELETE', '/api/v1/things/a', undefined, Thing);
+    await apiGet('/api/v1/things/a', Thing);
+    // Read when each request leaves, so a new sign-in is picked up without reconfiguring.
+    token = 'pdc_second';
+    await apiSend('PATCH', '/api/v1/things/a', { name: 'b' }, Thing);
+    token = undefined;
+    await apiSend('PUT', '/api/v1/things/a', { name: 'c' }, Thing);
+
+    expect(requests.map((r) => [r.method, r.headers['x-csrf-token']])).toEqual([
+      ['POST', 'pdc_first'],
+      ['DELETE', 'pdc_first'],
+      ['GET', undefined],
+      ['PATCH', 'pdc_second'],
+      ['PUT', undefined],
+    ]);
+  });
+
+  it('sends no token once disconnected', async () => {
+    configureApiClient({ csrfToken: () => 'pdc_gone', onUnauthorized: () => {} })();
+    const { requests } = stubFetch(() => json({ id: 'a', count: 1 }));
+    await apiSend('POST', '/api/v1/things', {}, Thing);
+    expect(requests[0]?.headers['x-csrf-token']).toBeUndefined();
+  });
+
+  it('reports a 401 as a lost session, unless the caller expects one', async () => {
+    const onUnauthorized = vi.fn();
+    disconnect = configureApiClient({ csrfToken: () => undefined, onUnauthorized });
+    stubFetch(() =>
+      json(
+        {
+          type: 'urn:paddock:problem:unauthorized',
+          title: 'Unauthorized',
+          status: 401,
+          code: 'unauthorized',
+        },
+        401,
+      ),
+    );
+
+    const error = (await apiGet('/api/v1/machines', Thing).catch((e: unknown) => e)) as ApiError;
+    expect(error.status).toBe(401);
+    expect(onUnauthorized).toHaveBeenCalledTimes(1);
+
+    await apiSend('POST', '/api/v1/auth/login', {}, Thing, { unauthorizedIsAnswer: true }).catch(() => {});
+    expect(onUnauthorized).toHaveBeenCalledTimes(1);
+  });
+
+  it('does not report a 403 as a lost session', async () => {
+    const onUnauthorized = vi.fn();
+    disconnect = configureApiClient({ csrfToken: () => undefined, onUnauthorized });
+    stubFetch(() =>
+      json(
+        {
+          type: 'urn:paddock:problem:forbidden',
+          title: 'Forbidden',
+          status: 403,
+          code: 'forbidden',
+          detail: 'This needs the admin role; you are viewer.',
+        },
+        403,
+      ),
+    );
+    const error = (await apiGet('/api/v1/users', Thing).catch((e: unknown) => e)) as ApiError;
+    expect(error.problem.detail).toBe('This needs the admin role; you are viewer.');
+    expect(onUnauthorized).not.toHaveBeenCalled();
+  });
+});
+
+describe('Retry-After', () => {
+  it('is read from a 429 answer', async () => {
+    stubFetch(() =>
+      json(
+        {
+          type: 'urn:paddock:problem:rate_limited',
+          title: 'Too many requests',
+          status: 429,
+          code: 'rate_limited',
+        },
+        429,
+        { 'retry-after': '42' },
+      ),
+    );
+    const error = (await apiGet('/api/v1/things', Thing).catch((e: unknown) => e)) as ApiError;
+    expect(error.retryAfterSeconds).toBe(42);
+  });
+
+  it('accepts seconds or an HTTP date', () => {
+    const now = Date.parse('2025-01-01T10:00:00Z');
+    expect(retryAfterSeconds('30', now)).toBe(30);
+    expect(retryAfterSeconds('Wed, 01 Jan 2025 10:01:00 GMT', now)).toBe(60);
+    expect(retryAfterSeconds('soon', now)).toBeUndefined();
+    expect(retryAfterSeconds(null, now)).toBeUndefined();
   });
 });

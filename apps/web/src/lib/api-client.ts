@@ -1,6 +1,10 @@
 /**
  * The one way the web app talks to the Paddock API. Every response is parsed with its contract schema, and every
  * failure becomes an `ApiError` carrying an RFC 9457 problem, so pages render errors one way whatever went wrong.
+ *
+ * Browser sessions: every request that changes something carries the session's CSRF token in `x-csrf-token`, and a
+ * 401 tells the app that the session is gone. Both go through `configureApiClient`, which the auth provider calls
+ * with getters over the query cache, so the token lives in one place (the session query).
  */
 import { Problem } from '@paddock/contracts';
 import type { FieldError } from '@paddock/contracts';
@@ -14,11 +18,14 @@ export const CLIENT_PROBLEM_CODES = {
 
 export class ApiError extends Error {
   readonly problem: Problem;
+  /** From a `Retry-After` header (429, 503): how long the API asks to wait, in seconds. */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(problem: Problem) {
+  constructor(problem: Problem, retryAfterSeconds?: number) {
     super(problem.detail ? `${problem.title}: ${problem.detail}` : problem.title);
     this.name = 'ApiError';
     this.problem = problem;
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 
   /** HTTP status; 0 when the request never got an answer. */
@@ -65,7 +72,34 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Non-2xx statuses whose body is still the expected document, e.g. `/readyz` answering 503 with its checks. */
   acceptStatus?: readonly number[];
+  /**
+   * The caller handles a 401 itself (a wrong password at sign-in, the session check): it does not mean that the
+   * session was lost, so the app is not told.
+   */
+  unauthorizedIsAnswer?: boolean;
 }
+
+export interface ApiClientSession {
+  /** The current session's CSRF token, or undefined when signed out. */
+  csrfToken: () => string | undefined;
+  /** Called after any 401 the caller did not expect: the session ended or expired. */
+  onUnauthorized: () => void;
+}
+
+const NO_SESSION: ApiClientSession = { csrfToken: () => undefined, onUnauthorized: () => {} };
+
+// Getters only, never data: the session itself stays in the query cache.
+let session: ApiClientSession = NO_SESSION;
+
+/** Connects the client to the app's session; returns the function that disconnects it again. */
+export function configureApiClient(next: ApiClientSession): () => void {
+  session = next;
+  return () => {
+    if (session === next) session = NO_SESSION;
+  };
+}
+
+export const CSRF_HEADER = 'x-csrf-token';
 
 export async function apiGet<S extends z.ZodType>(
   path: string,
@@ -75,7 +109,7 @@ export async function apiGet<S extends z.ZodType>(
   const response = await send(
     path,
     { method: 'GET', headers: { accept: 'application/json' }, signal: options.signal },
-    options.acceptStatus,
+    options,
   );
   return parseBody(response, schema);
 }
@@ -105,10 +139,12 @@ export async function apiSend(
   const headers: Record<string, string> = { accept: 'application/json' };
   // The API answers 415 to a declared JSON body that is empty, so only declare one when there is one.
   if (body !== undefined) headers['content-type'] = 'application/json';
+  const csrfToken = session.csrfToken();
+  if (csrfToken) headers[CSRF_HEADER] = csrfToken;
   const response = await send(
     path,
     { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: options.signal },
-    options.acceptStatus,
+    options,
   );
   if (schema === null) return undefined;
   return parseBody(response, schema);
@@ -117,7 +153,7 @@ export async function apiSend(
 async function send(
   path: string,
   init: RequestInit,
-  acceptStatus: readonly number[] = [],
+  { acceptStatus = [], unauthorizedIsAnswer = false }: RequestOptions,
 ): Promise<Response> {
   let response: Response;
   try {
@@ -133,7 +169,11 @@ async function send(
       detail: 'The request did not get an answer. Check that the Paddock server is running and reachable.',
     });
   }
-  if (!response.ok && !acceptStatus.includes(response.status)) throw await problemFrom(response);
+  if (!response.ok && !acceptStatus.includes(response.status)) {
+    const error = await problemFrom(response);
+    if (response.status === 401 && !unauthorizedIsAnswer) session.onUnauthorized();
+    throw error;
+  }
   return response;
 }
 
@@ -167,6 +207,7 @@ function invalidResponse(response: Response, detail: string): ApiError {
 /** Reads the problem document; a proxy or a crashed server may answer with HTML, so fall back to the status. */
 async function problemFrom(response: Response): Promise<ApiError> {
   const requestId = response.headers.get('x-request-id') ?? undefined;
+  const retryAfter = retryAfterSeconds(response.headers.get('retry-after'));
   let body: unknown;
   try {
     body = await response.json();
@@ -175,16 +216,27 @@ async function problemFrom(response: Response): Promise<ApiError> {
   }
   const parsed = Problem.safeParse(body);
   if (parsed.success) {
-    return new ApiError({ ...parsed.data, requestId: parsed.data.requestId ?? requestId });
+    return new ApiError({ ...parsed.data, requestId: parsed.data.requestId ?? requestId }, retryAfter);
   }
-  return new ApiError({
-    type: 'about:blank',
-    title: response.statusText || `Request failed with status ${response.status}`,
-    status: response.status,
-    code: response.status >= 500 ? 'internal' : 'unknown',
-    detail: `The API answered ${response.status} without a problem description.`,
-    requestId,
-  });
+  return new ApiError(
+    {
+      type: 'about:blank',
+      title: response.statusText || `Request failed with status ${response.status}`,
+      status: response.status,
+      code: response.status >= 500 ? 'internal' : 'unknown',
+      detail: `The API answered ${response.status} without a problem description.`,
+      requestId,
+    },
+    retryAfter,
+  );
+}
+
+/** `Retry-After` is either seconds or an HTTP date. */
+export function retryAfterSeconds(value: string | null, now: number = Date.now()): number | undefined {
+  if (value === null || value.trim() === '') return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
 }
 
 /** One line for an error, for places too small for an ErrorState (dialogs, inline form messages). */

@@ -2,6 +2,7 @@
  * Test helpers: a fake `fetch` answering per route, and the whole app rendered at a URL. Tests stub the global
  * `fetch` (not our modules), so the real api-client, schemas, query cache and router run as in the browser. The
  * `/live` socket is a fake one that stays connecting until a test accepts it, so pages poll as without websockets.
+ * Unless a handler answers `/api/v1/auth/session` itself, an admin is signed in.
  */
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { createMemoryHistory } from '@tanstack/react-router';
@@ -10,6 +11,7 @@ import type { ReactElement, ReactNode } from 'react';
 import { vi } from 'vitest';
 import { App } from '../app/providers';
 import { createAppRouter } from '../app/router';
+import { aSession } from '../features/auth/testing';
 import { LiveConnection } from './live/live-connection';
 import { LiveProvider } from './live/live-context';
 import { fakeLiveSockets } from './live/testing';
@@ -18,10 +20,12 @@ export interface RecordedRequest {
   method: string;
   url: URL;
   body: unknown;
+  /** request headers, names in lower case */
+  headers: Record<string, string>;
 }
 
 /** Answers a request, or returns undefined to fall through to a 404 problem. */
-export type Handler = (request: RecordedRequest) => Response | Promise<Response> | undefined;
+export type Handler = (request: RecordedRequest) => Response | undefined | Promise<Response | undefined>;
 
 export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
   const type = status >= 400 ? 'application/problem+json' : 'application/json';
@@ -39,11 +43,13 @@ export function stubFetch(handler: Handler) {
   const fetchMock = vi.fn(async (input: RequestInfo | URL, init: RequestInit = {}) => {
     const url = new URL(String(input), 'http://paddock.test');
     const body = typeof init.body === 'string' ? JSON.parse(init.body) : undefined;
-    const request = { method: init.method ?? 'GET', url, body };
+    const headers = Object.fromEntries([...new Headers(init.headers).entries()]);
+    const request = { method: init.method ?? 'GET', url, body, headers };
     requests.push(request);
     const answer = await handler(request);
     if (answer) return answer;
     if (url.pathname === '/readyz') return json(READY);
+    if (url.pathname === '/api/v1/auth/session') return json(aSession());
     return json(
       { type: 'urn:paddock:problem:not_found', title: 'Not found', status: 404, code: 'not_found' },
       404,

@@ -4,16 +4,27 @@ import { Button } from '../../../components/ui/button';
 import { StatusBadge } from '../../../components/ui/status-badge';
 import { copyToClipboard } from '../../../lib/clipboard';
 import { formatDateTime } from '../../../lib/format';
-import { enrollCommands } from '../enrollment-commands';
+import { enrollCommands, installCommands } from '../enrollment-commands';
 
 /**
  * The one moment a token is visible: with a copy button and the exact commands for a host. Focus moves here so a
  * screen reader hears it at once; "Done" forgets the token.
  */
-export function CreatedToken({ created, onDone }: { created: CreatedEnrollmentToken; onDone: () => void }) {
+export function CreatedToken({
+  created,
+  onDone,
+  level = 3,
+}: {
+  created: CreatedEnrollmentToken;
+  onDone: () => void;
+  /** Heading level that keeps the page's outline in order. */
+  level?: 2 | 3;
+}) {
+  const Heading = level === 2 ? 'h2' : 'h3';
   const headingId = useId();
   const headingRef = useRef<HTMLHeadingElement>(null);
   const [copied, setCopied] = useState<string>('');
+  const install = installCommands(window.location.origin).join('\n');
   const commands = enrollCommands(window.location.origin, created.token).join('\n');
 
   useEffect(() => {
@@ -27,9 +38,9 @@ export function CreatedToken({ created, onDone }: { created: CreatedEnrollmentTo
 
   return (
     <section className="token-once" aria-labelledby={headingId}>
-      <h3 id={headingId} ref={headingRef} tabIndex={-1}>
+      <Heading id={headingId} ref={headingRef} tabIndex={-1}>
         Enrollment token “{created.name}” created
-      </h3>
+      </Heading>
       <div className="notice notice-warning">
         <p>
           <StatusBadge tone="warning">Shown once</StatusBadge> Copy the token now. Paddock keeps only a hash
@@ -43,7 +54,14 @@ export function CreatedToken({ created, onDone }: { created: CreatedEnrollmentTo
         </code>
         <Button onClick={() => void copy('token', created.token)}>Copy token</Button>
       </div>
-      <p>On each host that runs gitlab-runner, install the Paddock agent, then run as root:</p>
+      <p>On each host that runs gitlab-runner, as root, install the Paddock agent this server provides:</p>
+      <pre className="code-block" aria-label="Command to install the agent" tabIndex={0}>
+        <code>{install}</code>
+      </pre>
+      <div className="copy-row">
+        <Button onClick={() => void copy('install command', install)}>Copy install command</Button>
+      </div>
+      <p>Then enroll the host with the token and start the agent:</p>
       <pre className="code-block" aria-label="Commands to run on the host" tabIndex={0}>
         <code>{commands}</code>
       </pre>
