@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from '@playwright/test';
+import { ADMIN_EMAIL, ADMIN_PASSWORD } from './support/auth.js';
 import { GITLAB_SIM_PORT, GITLAB_SIM_TOKEN } from './support/gitlab-sim.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -62,8 +63,10 @@ export default defineConfig({
         HOST: '127.0.0.1',
         PADDOCK_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'paddock-e2e-')),
         LOG_LEVEL: 'warn',
-        // The browser tests start from an empty fleet.
+        // The browser tests start from an empty fleet, with one admin.
         PADDOCK_DEMO: 'off',
+        PADDOCK_ADMIN_EMAIL: ADMIN_EMAIL,
+        PADDOCK_ADMIN_PASSWORD: ADMIN_PASSWORD,
       },
     },
   ],

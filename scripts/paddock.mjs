@@ -5,6 +5,7 @@
  *
  *   node scripts/paddock.mjs start   build, then run Paddock (embedded database unless DATABASE_URL is set)
  *   node scripts/paddock.mjs test    build, static checks, unit + integration tests, browser tests, one summary
+ *   node scripts/paddock.mjs admin   manage accounts (create, reset-password, list); see apps/api/src/cli/admin.ts
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -94,6 +95,14 @@ async function start() {
   process.on('SIGINT', () => {});
   process.on('SIGTERM', () => child.kill('SIGTERM'));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}
+
+/** `npm run admin -- <command>`: accounts from the command line (apps/api/src/cli/admin.ts). */
+function admin(args) {
+  ensureInstalled();
+  if (build(['@paddock/api']) !== 0) process.exit(1);
+  const status = run(process.execPath, ['apps/api/dist/cli/admin.js', ...args]);
+  process.exit(status);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -232,7 +241,8 @@ const command = process.argv[2];
 if (command === 'start') await start();
 else if (command === 'test') await test();
 else if (command === 'install') ensureInstalled();
+else if (command === 'admin') admin(process.argv.slice(3));
 else {
-  console.error('usage: node scripts/paddock.mjs start|test|install');
+  console.error('usage: node scripts/paddock.mjs start|test|install|admin');
   process.exit(2);
 }

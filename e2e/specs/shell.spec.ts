@@ -5,7 +5,10 @@
  * and the runner page's next step follows.
  */
 import { expect, test } from '@playwright/test';
+import { signIn } from '../support/auth.js';
 import { GITLAB_SIM_TOKEN, GITLAB_SIM_URL as gitlabUrl } from '../support/gitlab-sim.js';
+
+test.beforeEach(async ({ page }) => signIn(page));
 
 test('navigation and empty states guide a new user', async ({ page }) => {
   await page.goto('/');
