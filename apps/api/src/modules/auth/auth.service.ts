@@ -16,6 +16,11 @@ import {
 import { hashPassword, verifyPassword } from '../../lib/passwords.js';
 import { generateToken, hashToken } from '../../lib/tokens.js';
 
+/** The demo fleet's own admin (a new password at each start); it does not count as someone having set Paddock up. */
+export const DEMO_EMAIL = 'demo@paddock.local';
+/** Accounts that mean Paddock has been set up: any but the demo's. */
+const REAL_ACCOUNTS = { where: { email: { not: DEMO_EMAIL } } };
+
 /** Failures allowed before delays start, per account and per source address. */
 const FREE_FAILURES = { email: 5, ip: 20 } as const;
 const MAX_DELAY_MS = 15 * 60_000;
@@ -177,7 +182,7 @@ export function authService(deps: { prisma: PrismaClient; sessions: SessionOptio
     },
 
     async setupNeeded(): Promise<boolean> {
-      if ((await prisma.user.count()) > 0) return false;
+      if ((await prisma.user.count(REAL_ACCOUNTS)) > 0) return false;
       return (
         (await prisma.setupToken.count({ where: { userId: null, usedAt: null, expiresAt: { gt: now() } } })) >
         0
@@ -186,7 +191,7 @@ export function authService(deps: { prisma: PrismaClient; sessions: SessionOptio
 
     /** A one-time link for the first admin, valid 30 minutes; null when someone already has an account. */
     async createSetupToken(): Promise<{ token: string; expiresAt: Date } | null> {
-      if ((await prisma.user.count()) > 0) return null;
+      if ((await prisma.user.count(REAL_ACCOUNTS)) > 0) return null;
       const token = generateToken('setup');
       const expiresAt = new Date(now().getTime() + SETUP_LINK_MS);
       await prisma.setupToken.create({ data: { tokenHash: hashToken(token), expiresAt } });
@@ -209,7 +214,7 @@ export function authService(deps: { prisma: PrismaClient; sessions: SessionOptio
           throw new UnauthorizedError(
             'The setup link is not valid (unknown, used or older than 30 minutes).',
           );
-        if ((await tx.user.count()) > 0)
+        if ((await tx.user.count(REAL_ACCOUNTS)) > 0)
           throw new ConflictError('Paddock already has an account; sign in instead.');
         return tx.user.create({
           data: { email: body.email, name: body.name ?? null, role: 'admin', passwordHash },
@@ -280,7 +285,7 @@ export function authService(deps: { prisma: PrismaClient; sessions: SessionOptio
 
     /** Creates the first admin from the environment when the database has no users; true when it did. */
     async ensureAdminFromEnv(email: string, password: string): Promise<boolean> {
-      if ((await prisma.user.count()) > 0) return false;
+      if ((await prisma.user.count(REAL_ACCOUNTS)) > 0) return false;
       // Replicas starting together may both get here: the email is unique, so only one row is created.
       const { count } = await prisma.user.createMany({
         data: [

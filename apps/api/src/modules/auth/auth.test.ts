@@ -7,11 +7,12 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { buildApp, type App } from '../../app.js';
+import { createDatabase } from '../../db/client.js';
 import { hashToken } from '../../lib/tokens.js';
 import { pruneExpired } from '../../plugins/audit.js';
 import { createTestSession, createTestUser, TEST_PASSWORD } from '../../../test/support/auth.js';
-import { testEnv, useTestApp } from '../../../test/support/test-db.js';
-import { authService, throttleDelayMs } from './auth.service.js';
+import { createTestDatabase, testEnv, useTestApp } from '../../../test/support/test-db.js';
+import { authService, DEMO_EMAIL, throttleDelayMs } from './auth.service.js';
 
 const ctx = useTestApp();
 const anonymous = { authorization: null } as unknown as Record<string, string>;
@@ -259,6 +260,37 @@ describe('sessions', () => {
 });
 
 describe('first admin', () => {
+  it('is still to be created while only the demo account exists, and a setup link works once', async () => {
+    const database = await createTestDatabase();
+    const db = createDatabase({ connectionString: database.url, maxConnections: 2 });
+    try {
+      const auth = authService({ prisma: db.prisma, sessions: { idleMinutes: 60, maxHours: 24 } });
+      await db.prisma.user.create({ data: { email: DEMO_EMAIL, role: 'admin' } });
+      const link = await auth.createSetupToken();
+      expect(link).not.toBeNull();
+      expect(link!.expiresAt.getTime() - Date.now()).toBeGreaterThan(29 * 60_000);
+      expect(link!.expiresAt.getTime() - Date.now()).toBeLessThanOrEqual(30 * 60_000);
+      expect(await auth.setupNeeded()).toBe(true);
+      const client = { ip: '127.0.0.1', userAgent: undefined };
+      const body = { token: link!.token, email: 'first@example.test', password: 'first admin password' };
+      const session = await auth.completeSetup(body, client);
+      expect(session.info.user).toMatchObject({ email: 'first@example.test', role: 'admin' });
+      await expect(auth.completeSetup({ ...body, email: 'second@example.test' }, client)).rejects.toThrow(
+        /not valid/,
+      );
+      expect(await auth.setupNeeded()).toBe(false);
+      expect(await auth.createSetupToken()).toBeNull();
+      // An expired link is refused like a used one.
+      await db.prisma.user.deleteMany({ where: { email: 'first@example.test' } });
+      const late = await auth.createSetupToken();
+      await db.prisma.setupToken.updateMany({ data: { expiresAt: new Date(Date.now() - 1000) } });
+      await expect(auth.completeSetup({ ...body, token: late!.token }, client)).rejects.toThrow(/30 minutes/);
+    } finally {
+      await db.close();
+      await database.drop();
+    }
+  });
+
   it('is created once through the one-time setup link, which expires after 30 minutes', async () => {
     // On an empty database only: this file's database has users, so the service is asked directly for the rules.
     const auth = authService({ prisma: ctx.db.prisma, sessions: { idleMinutes: 60, maxHours: 24 } });

@@ -6,9 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { generatePassword, hashPassword } from '../../lib/passwords.js';
 import { generateToken, hashToken, tokenPrefix } from '../../lib/tokens.js';
-import { authService } from './auth.service.js';
-
-export const DEMO_EMAIL = 'demo@paddock.local';
+import { authService, DEMO_EMAIL } from './auth.service.js';
 
 function auth(app: FastifyInstance) {
   const env = app.env;
