@@ -133,9 +133,10 @@ function chromiumPath() {
 function vitestCounts(report, status) {
   if (!report)
     return { passed: 0, failed: 1, skipped: 0, note: `vitest produced no report (exit ${status})` };
-  // A file that fails to load has no test results of its own: count it as one failure.
+  // A file that fails to load, or whose setup fails (its tests then count as skipped), has no failed test of its
+  // own: count it as one failure, so the summary can never read "0 failed" over a broken file.
   const brokenFiles = (report.testResults ?? []).filter(
-    (f) => f.status === 'failed' && (f.assertionResults ?? []).length === 0,
+    (f) => f.status === 'failed' && !(f.assertionResults ?? []).some((a) => a.status === 'failed'),
   ).length;
   return {
     passed: report.numPassedTests,

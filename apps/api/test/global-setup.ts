@@ -46,11 +46,14 @@ export default async function setup(project: TestProject) {
           if (!String((error as Error).message).includes('already exists')) throw error;
         });
     }
-    // Older templates and databases left by killed runs.
+    // Older templates and databases left by killed runs. A template of other migrations may belong to a run of
+    // another checkout going on right now: only a day-old one is dropped.
     const stale = await admin
       .query<{ datname: string }>(
-        `SELECT datname FROM pg_database WHERE (datname LIKE 'paddock\\_template\\_%' AND datname <> $1 AND datname NOT LIKE '%\\_building\\_%')
-         OR (datname LIKE 'paddock\\_test\\_%' AND (pg_stat_file('base/' || oid || '/PG_VERSION', true)).modification < now() - interval '1 day')`,
+        `SELECT datname FROM pg_database
+          WHERE ((datname LIKE 'paddock\\_template\\_%' AND datname <> $1 AND datname NOT LIKE '%\\_building\\_%')
+                 OR datname LIKE 'paddock\\_test\\_%')
+            AND (pg_stat_file('base/' || oid || '/PG_VERSION', true)).modification < now() - interval '1 day'`,
         [template],
       )
       .catch(() => ({ rows: [] as Array<{ datname: string }> }));
