@@ -27,6 +27,8 @@ export default defineConfig({
     outDir: 'dist',
     emptyOutDir: true,
     sourcemap: true,
+    // dist/.vite/manifest.json: which chunks each page loads (bench/bundle-sizes.ts reads it)
+    manifest: true,
     rolldownOptions: {
       output: {
         // Every library is needed on first paint anyway; one long-cached vendor chunk beats fragments named after
