@@ -28,7 +28,7 @@ import {
 } from '../../apps/agent/src/connection/agent-connection.js';
 import { agentSocketUrl } from '../../apps/agent/src/connection/server-url.js';
 import { nodeFileSystem } from '../../apps/agent/src/fs/file-system.js';
-import { nodeHostInfo } from '../../apps/agent/src/handlers/host.js';
+import { createHostInfo } from '../../apps/agent/src/handlers/host.js';
 import { createSession } from '../../apps/agent/src/handlers/session.js';
 import { readCredential, writeCredential } from '../../apps/agent/src/identity/credential.js';
 import { loadOrCreateSystemId } from '../../apps/agent/src/identity/system-id.js';
@@ -144,7 +144,7 @@ async function startAgent(server: string, root: string, spec: AgentSpec, welcome
     },
     store,
     probe,
-    host: nodeHostInfo,
+    host: createHostInfo(),
     logger: log,
     driftWatcher: watcher,
   });

@@ -13,7 +13,7 @@ import { createAgentConnection } from './connection/agent-connection.js';
 import { agentSocketUrl } from './connection/server-url.js';
 import { enroll, EnrollError } from './enroll/enroll.js';
 import { errnoCode, nodeFileSystem } from './fs/file-system.js';
-import { nodeHostInfo } from './handlers/host.js';
+import { createHostInfo } from './handlers/host.js';
 import { createSession, type Session } from './handlers/session.js';
 import { credentialPath, CredentialError, readCredential } from './identity/credential.js';
 import { loadOrCreateSystemId, SystemIdError } from './identity/system-id.js';
@@ -159,7 +159,7 @@ async function runDaemon(command: RunCommand, logger: Logger, hostname: string):
     },
     store,
     probe,
-    host: nodeHostInfo,
+    host: createHostInfo(),
     logger,
     driftWatcher,
   });

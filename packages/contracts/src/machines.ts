@@ -51,6 +51,56 @@ export const REVISION_STATES = ['none', 'in_sync', 'applying', 'failed'] as cons
 export const RevisionState = z.enum(REVISION_STATES);
 export type RevisionState = z.infer<typeof RevisionState>;
 
+/** The host figures of the machine's last heartbeat. */
+export const MachineHost = z.object({
+  cpuCount: z.number().int(),
+  load1: z.number(),
+  /** measured CPU busy share; null from agents that do not measure it */
+  cpuBusyPercent: z.number().nullable(),
+  /** the busy share, or load per core when it is not measured (may pass 100) */
+  cpuPercent: z.number(),
+  memoryBytes: z.number(),
+  memoryAvailableBytes: z.number(),
+  memoryPercent: z.number(),
+  /** jobs running on the host, all runners together */
+  runningJobs: z.number().int(),
+});
+export type MachineHost = z.infer<typeof MachineHost>;
+
+/** One runner token on a flagged machine: its limit here, and the limit Paddock suggests (never applied by itself). */
+export const MachineRunnerLimit = z.object({
+  runnerId: Id,
+  description: z.string().nullable(),
+  /** LimitMode's values (runners.ts imports this file, so it cannot be imported from there) */
+  limitMode: z.enum(['per_machine', 'fleet_budget']),
+  /** the token's limit: per machine (0 = unlimited) or the fleet budget's total */
+  limitValue: z.number().int(),
+  /** this machine's override, per-machine mode only */
+  limitOverride: z.number().int().nullable(),
+  /** the limit in this machine's config.toml (0 = unlimited) */
+  effectiveLimit: z.number().int().nullable(),
+  running: z.number().int(),
+  /** pending jobs this runner could take */
+  waiting: z.number().int(),
+  suggestedLimit: z.number().int().nullable(),
+});
+export type MachineRunnerLimit = z.infer<typeof MachineRunnerLimit>;
+
+/**
+ * `high`: CPU or memory above 90 % for five minutes while jobs run; `idle`: both below 50 % for five minutes
+ * while a runner at its limit here leaves jobs waiting.
+ */
+export const PRESSURE_LEVELS = ['high', 'idle'] as const;
+export const PressureLevel = z.enum(PRESSURE_LEVELS);
+export type PressureLevel = z.infer<typeof PressureLevel>;
+
+export const MachinePressure = z.object({
+  level: PressureLevel,
+  since: Timestamp,
+  runners: z.array(MachineRunnerLimit),
+});
+export type MachinePressure = z.infer<typeof MachinePressure>;
+
 export const Machine = z.object({
   id: Id,
   systemId: z.string().nullable(),
@@ -74,6 +124,10 @@ export const Machine = z.object({
   cpuCount: z.number().int().nullable(),
   memoryBytes: z.number().nullable(),
   runnerCount: z.number().int(),
+  /** null until the agent sends a status */
+  host: MachineHost.nullable(),
+  /** null unless the machine is flagged */
+  pressure: MachinePressure.nullable(),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });

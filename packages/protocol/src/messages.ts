@@ -42,7 +42,7 @@
 import { z } from 'zod';
 
 /** major.minor; a different major is incompatible. */
-export const PROTOCOL_VERSION = '1.0';
+export const PROTOCOL_VERSION = '1.1';
 
 /** Largest frame either side accepts (a config.toml of a large fleet host fits many times over). */
 export const MAX_FRAME_BYTES = 1024 * 1024;
@@ -174,6 +174,11 @@ export const Status = z.object({
     load1: z.number().nonnegative(),
     memoryBytes: z.number().int().nonnegative(),
     memoryAvailableBytes: z.number().int().nonnegative(),
+    /**
+     * share of CPU time spent busy (not idle) across all cores since the previous sample, 0-100; absent on the
+     * first heartbeat and from agents older than protocol 1.1, where load1 / cpuCount stands in
+     */
+    cpuBusyPercent: z.number().min(0).max(100).optional(),
   }),
 });
 export type Status = z.infer<typeof Status>;

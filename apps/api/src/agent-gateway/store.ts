@@ -7,6 +7,7 @@ import type { PrismaClient } from '../db/client.js';
 import type { RunnerTokenCheck } from '../gitlab/runner-token-check.js';
 import { Batcher, serialLane } from '../lib/batcher.js';
 import { last4, type SecretBox } from '../lib/secrets.js';
+import { hostLevel, type HostLevel } from '../modules/pressure/pressure.js';
 
 const NO_EXPIRY = '0001-01-01T00:00:00Z';
 
@@ -23,11 +24,14 @@ export function gatewayStore(deps: {
   onRetry?: (what: string, err: unknown, attempt: number) => void;
   /** asks GitLab whether a token an agent reports as rotated is real; without it every report is believed */
   checkRunnerToken?: RunnerTokenCheck;
+  /** the clock that stamps host-pressure runs (tests move it) */
+  now?: () => Date;
 }) {
   const { prisma, secrets, replicaId } = deps;
   const retry = (what: string) => (err: unknown, attempt: number) => deps.onRetry?.(what, err, attempt);
   // The three batches below all update `machines` rows: one at a time, so they never deadlock each other.
   const lane = serialLane();
+  const now = deps.now ?? (() => new Date());
 
   const appliedBatch = new Batcher<AppliedAnswer, boolean>({
     key: (a) => a.machineId,
@@ -76,7 +80,7 @@ export function gatewayStore(deps: {
       }),
   });
 
-  const statusBatch = new Batcher<{ machineId: string; status: Status }, void>({
+  const statusBatch = new Batcher<{ machineId: string; status: Status; level: HostLevel; at: Date }, void>({
     key: (s) => s.machineId,
     onRetry: retry('record statuses'),
     flush: (items) =>
@@ -87,11 +91,16 @@ export function gatewayStore(deps: {
            SET last_seen_at = now(), connection_state = 'online', disk_sha256 = s.disk_sha256,
                cpu_count = s.cpu_count, memory_bytes = s.memory_bytes,
                runner_version = COALESCE(s.runner_version, m.runner_version),
-               last_status = s.last_status::jsonb, updated_at = now()
+               last_status = s.last_status::jsonb, updated_at = now(),
+               pressure_high_since = CASE WHEN s.level = 'high'
+                                          THEN COALESCE(m.pressure_high_since, s.at) END,
+               pressure_idle_since = CASE WHEN s.level = 'idle'
+                                          THEN COALESCE(m.pressure_idle_since, s.at) END
           FROM unnest(${items.map((i) => i.machineId)}::uuid[], ${col((s) => s.diskSha256)}::text[],
                       ${col((s) => s.host.cpuCount)}::int[], ${col((s) => String(s.host.memoryBytes))}::bigint[],
-                      ${col((s) => s.runner.version || null)}::text[], ${col((s) => JSON.stringify(s))}::text[])
-               AS s(id, disk_sha256, cpu_count, memory_bytes, runner_version, last_status)
+                      ${col((s) => s.runner.version || null)}::text[], ${col((s) => JSON.stringify(s))}::text[],
+                      ${items.map((i) => i.level)}::text[], ${items.map((i) => i.at)}::timestamptz[])
+               AS s(id, disk_sha256, cpu_count, memory_bytes, runner_version, last_status, level, at)
          WHERE m.id = s.id`;
         return items.map(() => undefined);
       }),
@@ -229,9 +238,16 @@ export function gatewayStore(deps: {
       });
     },
 
-    /** Stores a heartbeat's status (batched with other agents' heartbeats). */
-    recordStatus: (machineId: string, status: Status): Promise<void> =>
-      statusBatch.add({ machineId, status }),
+    /**
+     * Stores a heartbeat's status (batched with other agents' heartbeats) and carries the host-pressure stamps
+     * the way `nextSince` does: a level keeps its first stamp while it lasts, any other level clears it.
+     */
+    recordStatus: (machineId: string, status: Status): Promise<void> => {
+      // Parsed frames always carry `jobs`; callers inside the API (tests, tools) may build partial ones.
+      const jobs = status.runner.jobs as Status['runner']['jobs'] | undefined;
+      const running = (jobs ?? []).reduce((sum, j) => sum + j.running, 0);
+      return statusBatch.add({ machineId, status, level: hostLevel(status.host, running), at: now() });
+    },
 
     /** Waits until every batched write queued so far is in the database. */
     async flushed(): Promise<void> {

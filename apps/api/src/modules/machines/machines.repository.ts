@@ -12,6 +12,7 @@ import { Prisma, type PrismaClient } from '../../db/client.js';
 import type { CursorPayload } from '../../lib/cursor.js';
 import { ValidationError } from '../../lib/errors.js';
 import { escapeLike } from '../../lib/sql.js';
+import type { JobForMatching, RunnerForMatching } from '../jobs/matching.js';
 
 const include = { _count: { select: { assignments: true } } } as const;
 
@@ -92,6 +93,24 @@ const and = (parts: Prisma.Sql[]) =>
 
 type ListRow = Omit<MachineRow, '_count'> & { runnerCount: number };
 
+/** A runner token assigned to a machine, with what its limit there and job matching need. */
+export interface RunnerOnMachine extends RunnerForMatching {
+  machineId: string;
+  description: string;
+  gitlabUrl: string;
+  gitlabRunnerId: number;
+  limitMode: 'per_machine' | 'fleet_budget';
+  limitValue: number;
+  limitOverride: number | null;
+  effectiveLimit: number | null;
+}
+
+/** A pending job as matching needs it. */
+export type PendingJob = Required<JobForMatching>;
+
+/** Enough pending jobs to size a suggestion; a queue longer than this changes no suggestion a person would take. */
+const PENDING_SCAN = 5_000;
+
 export function machinesRepository(prisma: PrismaClient) {
   return {
     async list(query: ListMachinesQuery, cursor: CursorPayload | null) {
@@ -112,6 +131,7 @@ export function machinesRepository(prisma: PrismaClient) {
                  m.draining_since AS "drainingSince", m.concurrent, m.check_interval AS "checkInterval",
                  m.global_settings AS "globalSettings", m.cpu_count AS "cpuCount",
                  m.memory_bytes AS "memoryBytes", m.last_status AS "lastStatus",
+                 m.pressure_high_since AS "pressureHighSince", m.pressure_idle_since AS "pressureIdleSince",
                  m.created_at AS "createdAt", m.updated_at AS "updatedAt",
                  (SELECT count(*)::int FROM assignments a WHERE a.machine_id = m.id) AS "runnerCount"
             FROM machines m
@@ -134,6 +154,74 @@ export function machinesRepository(prisma: PrismaClient) {
     updateLabels: (id: string, labels: Record<string, string>) =>
       prisma.machine.update({ where: { id }, data: { labels }, include }),
     delete: (id: string) => prisma.machine.delete({ where: { id } }),
+    /** The runner tokens assigned to these machines (runners without a token run nowhere). */
+    async runnersOn(machineIds: string[]): Promise<RunnerOnMachine[]> {
+      if (machineIds.length === 0) return [];
+      const rows = await prisma.assignment.findMany({
+        where: { machineId: { in: machineIds }, runner: { token: { isNot: null } } },
+        select: {
+          machineId: true,
+          limitOverride: true,
+          effectiveLimit: true,
+          runner: {
+            select: {
+              id: true,
+              description: true,
+              gitlabInstanceId: true,
+              gitlabRunnerId: true,
+              tags: true,
+              runUntagged: true,
+              paused: true,
+              accessLevel: true,
+              runnerType: true,
+              projectId: true,
+              gitlabInstance: { select: { url: true } },
+              token: { select: { limitMode: true, limitValue: true } },
+            },
+          },
+        },
+        orderBy: [{ machineId: 'asc' }, { runner: { description: 'asc' } }, { runnerId: 'asc' }],
+      });
+      return rows.flatMap(({ machineId, limitOverride, effectiveLimit, runner: r }) =>
+        r.token
+          ? [
+              {
+                machineId,
+                limitOverride,
+                effectiveLimit,
+                id: r.id,
+                description: r.description,
+                gitlabInstanceId: r.gitlabInstanceId,
+                gitlabUrl: r.gitlabInstance.url,
+                gitlabRunnerId: r.gitlabRunnerId,
+                tags: r.tags,
+                runUntagged: r.runUntagged,
+                paused: r.paused,
+                accessLevel: r.accessLevel,
+                runnerType: r.runnerType,
+                projectId: r.projectId,
+                limitMode: r.token.limitMode,
+                limitValue: r.token.limitValue,
+                // the host is connected: this runner is online here, and capacity is judged by the caller
+                online: true,
+                running: 0,
+                capacity: null,
+              },
+            ]
+          : [],
+      );
+    },
+    /** Pending jobs of the runner's GitLab whose tags it has (the caller applies the remaining rules). */
+    async pendingJobsWithTagsOf(runner: RunnerOnMachine): Promise<PendingJob[]> {
+      const rows = await prisma.$queryRaw<PendingJob[]>`
+        SELECT gitlab_instance_id::text AS "gitlabInstanceId", tags, ref_protected AS "refProtected",
+               project_id AS "projectId"
+          FROM job_snapshots
+         WHERE status = 'pending' AND gitlab_instance_id = ${runner.gitlabInstanceId}::uuid
+           AND (CASE WHEN cardinality(tags) = 0 THEN ${runner.runUntagged} ELSE tags <@ ${runner.tags}::text[] END)
+         LIMIT ${PENDING_SCAN}`;
+      return rows;
+    },
     /** Which of these ids are machines. */
     async existingIds(ids: string[]): Promise<Set<string>> {
       const rows = await prisma.machine.findMany({ where: { id: { in: ids } }, select: { id: true } });

@@ -29,6 +29,8 @@ export function aMachine(overrides: Partial<Machine> = {}): Machine {
     cpuCount: 8,
     memoryBytes: 16 * 1024 ** 3,
     runnerCount: 2,
+    host: null,
+    pressure: null,
     createdAt: '2025-01-01T09:00:00.000Z',
     updatedAt: '2025-01-01T10:00:00.000Z',
     ...overrides,

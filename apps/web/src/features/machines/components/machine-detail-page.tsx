@@ -11,7 +11,6 @@ import { LoadingState } from '../../../components/ui/loading-state';
 import { PageHeader } from '../../../components/ui/page-header';
 import { RelativeTime } from '../../../components/ui/relative-time';
 import { describeError, isApiError } from '../../../lib/api-client';
-import { formatBytes } from '../../../lib/format';
 import { useDocumentTitle } from '../../../lib/use-document-title';
 import { useDeleteMachine } from '../api/delete-machine';
 import { MACHINE_LIVE_POLL_MS, useMachineLive } from '../api/use-machine-live';
@@ -19,6 +18,7 @@ import { ActionResult } from './action-result';
 import type { ActionOutcome } from './action-result';
 import { DrainControls } from './drain-controls';
 import { DriftBanner } from './drift-banner';
+import { HostCard } from './host-pressure';
 import { LabelsEditor } from './labels-editor';
 import { CONNECTION_LOOK, MachineStatusBadges, REVISION_LOOK } from './machine-status';
 import { RevisionHistory } from './revision-history';
@@ -143,10 +143,6 @@ function MachineDetail({
           </Detail>
           <Detail term="Agent version">{machine.agentVersion ?? '—'}</Detail>
           <Detail term="gitlab-runner version">{machine.runnerVersion ?? '—'}</Detail>
-          <Detail term="CPUs">{machine.cpuCount ?? '—'}</Detail>
-          <Detail term="Memory">
-            {machine.memoryBytes != null ? formatBytes(machine.memoryBytes) : '—'}
-          </Detail>
           <Detail term="Config revision">
             Desired {machine.desiredRevision || 'none'}, applied {machine.appliedRevision ?? 'none'}:{' '}
             {REVISION_LOOK[machine.revisionState].label.toLowerCase()}
@@ -173,6 +169,7 @@ function MachineDetail({
           </Detail>
         </DetailList>
       </section>
+      <HostCard machine={machine} />
       <RevisionHistory machine={machine} revisions={revisions} onOutcome={setOutcome} />
       <LabelsEditor machine={machine} />
       <ConfirmDialog

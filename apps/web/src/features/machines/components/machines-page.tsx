@@ -15,6 +15,7 @@ import { useDocumentTitle } from '../../../lib/use-document-title';
 import { AddMachinePanel } from '../../enrollment/components/add-machine-panel';
 import { useMachines } from '../api/get-machines';
 import type { MachinesSearch } from '../machines-search';
+import { HostUsage } from './host-pressure';
 import { DEFAULT_SORT, MachineFilters } from './machine-filters';
 import { labelStrings, MachineStatusBadges } from './machine-status';
 
@@ -144,6 +145,7 @@ function MachineTable({ machines, updating }: { machines: Machine[]; updating: b
             <th scope="col">System ID</th>
             <th scope="col">Status</th>
             <th scope="col">Labels</th>
+            <th scope="col">Host</th>
             <th scope="col" className="num">
               Runners
             </th>
@@ -166,6 +168,9 @@ function MachineTable({ machines, updating }: { machines: Machine[]; updating: b
               </td>
               <td>
                 <ChipList items={labelStrings(machine.labels)} />
+              </td>
+              <td>
+                <HostUsage machine={machine} />
               </td>
               <td className="num">{machine.runnerCount}</td>
               <td>

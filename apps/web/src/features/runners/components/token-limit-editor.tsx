@@ -150,11 +150,23 @@ interface SaveResult {
   key: number;
 }
 
-/** The job limit of a runner's token, its per-machine overrides, and the rollout a change causes. */
-export function TokenLimitEditor({ runner, token }: { runner: RunnerDetail; token: RunnerTokenInfo }) {
+/**
+ * The job limit of a runner's token, its per-machine overrides, and the rollout a change causes. `prefill`
+ * starts the form from a proposal (e.g. a suggested limit) instead of the saved values; it is saved only when the
+ * person presses Save.
+ */
+export function TokenLimitEditor({
+  runner,
+  token,
+  prefill,
+}: {
+  runner: RunnerDetail;
+  token: RunnerTokenInfo;
+  prefill?: (saved: LimitValues) => LimitValues;
+}) {
   const headingId = useId();
   const server = valuesFrom(token, runner.assignments);
-  const [values, setValues] = useState<LimitValues>(server);
+  const [values, setValues] = useState<LimitValues>(() => (prefill ? prefill(server) : server));
   const [baseline, setBaseline] = useState<LimitValues>(server);
   const dirty = signatureOf(values) !== signatureOf(baseline);
   // A refetch (after our save or someone else's) follows the server unless there are unsaved edits.
