@@ -32,6 +32,7 @@ import { apiModules } from './modules/index.js';
 import { renderConfigToml } from './modules/revisions/render.js';
 import { storedRevisions } from './modules/revisions/revision-source.js';
 import type { ConfigRenderer } from './modules/revisions/revisions.service.js';
+import fleetSamplerPlugin from './modules/fleet/fleet.plugin.js';
 import healthRoutes from './modules/health/health.routes.js';
 import gitlabSyncPlugin from './modules/sync/sync.plugin.js';
 import dbPlugin from './plugins/db.js';
@@ -130,6 +131,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
   await app.register(revisionsPlugin, { events, render: deps.render ?? renderConfigToml });
   await app.register(gitlabSyncPlugin);
+  await app.register(fleetSamplerPlugin, { intervalMs: env.PADDOCK_FLEET_SAMPLE_INTERVAL_MS });
   await app.register(healthRoutes, { migrationsDir: env.PADDOCK_MIGRATIONS_DIR ?? DEFAULT_MIGRATIONS_DIR });
   await app.register(
     async (api) => {

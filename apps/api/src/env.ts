@@ -77,6 +77,14 @@ export const EnvSchema = z
         message: 'must be 0 (off) or between 5000 and 86400000',
       })
       .default(60_000),
+    /** how often the fleet's running jobs, limits and queues are sampled for the charts; 0 turns it off */
+    PADDOCK_FLEET_SAMPLE_INTERVAL_MS: z.coerce
+      .number()
+      .int()
+      .refine((ms) => ms === 0 || (ms >= 1_000 && ms <= 3_600_000), {
+        message: 'must be 0 (off) or between 1000 and 3600000',
+      })
+      .default(60_000),
     /**
      * `auto`: with no GitLab connected, start a simulated GitLab and five demo machines beside Paddock (stopped
      * with it); `off`: never

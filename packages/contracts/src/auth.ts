@@ -253,21 +253,3 @@ export type AuditQuery = z.input<typeof AuditQuery>;
 
 export const AuditEventPage = Page(AuditEvent);
 export type AuditEventPage = z.infer<typeof AuditEventPage>;
-
-// ---------------------------------------------------------------------------------------------------------------
-// Wall screen summary (the only thing a display token can read)
-
-export const WallSummary = z.object({
-  at: Timestamp,
-  machines: z.object({
-    total: z.number().int(),
-    online: z.number().int(),
-    offline: z.number().int(),
-    drifting: z.number().int(),
-    draining: z.number().int(),
-  }),
-  jobs: z.object({ running: z.number().int(), pending: z.number().int() }),
-  /** running jobs and the sum of job limits on online machines */
-  capacity: z.object({ running: z.number().int(), limit: z.number().int() }),
-});
-export type WallSummary = z.infer<typeof WallSummary>;

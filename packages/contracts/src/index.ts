@@ -5,6 +5,7 @@
 export * from './agents.js';
 export * from './auth.js';
 export * from './common.js';
+export * from './fleet.js';
 export * from './gitlab-instances.js';
 export * from './health.js';
 export * from './jobs.js';
@@ -13,3 +14,4 @@ export * from './machines.js';
 export * from './revisions.js';
 export * from './runners.js';
 export * from './tags.js';
+export * from './wall.js';

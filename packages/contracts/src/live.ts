@@ -3,6 +3,7 @@ import { Id } from './common.js';
 import { Machine } from './machines.js';
 import { RolloutStatus } from './revisions.js';
 import { RegistrationProgress } from './runners.js';
+import { WallSummary, WallTopic } from './wall.js';
 
 /**
  * The browser's live socket, `GET /live` (websocket). The client subscribes to topics; the server pushes the
@@ -14,6 +15,8 @@ import { RegistrationProgress } from './runners.js';
  * - `trace:<jobId>`: the log of one job (a job id from `GET /api/v1/jobs`), as `trace` pieces each carrying its
  *   byte offset, then `traceEnd` when the job has ended. Subscribe with `offset` (the bytes already held) to
  *   resume after a reconnect; the server sends only what follows it.
+ * - `wall`, `wall:tags=<tag set key>`, `wall:label=<key=value>`: a wall screen's summary (see `wall.ts`), as `wall`
+ *   messages at most once a second while machines change and every 15 s regardless.
  */
 export const LiveTopic = z.union([
   z.literal('machines'),
@@ -21,6 +24,7 @@ export const LiveTopic = z.union([
   z.templateLiteral(['rollout:', Id]),
   z.templateLiteral(['registration:', Id]),
   z.templateLiteral(['trace:', Id]),
+  WallTopic,
 ]);
 export type LiveTopic = z.infer<typeof LiveTopic>;
 
@@ -47,6 +51,8 @@ export const LiveServerMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('traceEnd'), jobId: Id, size: z.number().int() }),
   /** the log could not be read from GitLab just now; the server keeps trying while the job runs */
   z.object({ type: z.literal('traceError'), jobId: Id, message: z.string() }),
+  /** the whole summary of a wall topic (never a diff) */
+  z.object({ type: z.literal('wall'), topic: WallTopic, summary: WallSummary }),
   z.object({ type: z.literal('error'), message: z.string() }),
 ]);
 export type LiveServerMessage = z.infer<typeof LiveServerMessage>;

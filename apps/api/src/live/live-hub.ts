@@ -2,9 +2,15 @@
  * `/live`: the browser's websocket. Clients subscribe to topics; when the bus says machines changed (on any
  * replica), this replica reads their current state once and sends it to every subscriber here. Changes are
  * coalesced for a short window so a fleet-wide rollout becomes a few messages, not one per machine and event.
- * Registration steps carry their whole state and are forwarded as they come.
+ * Registration steps carry their whole state and are forwarded as they come. Wall topics get whole summaries
+ * (modules/wall/wall-feed.ts), throttled per filter.
  */
-import { LiveClientMessage, type LiveServerMessage, type LiveTopic } from '@paddock/contracts';
+import {
+  LiveClientMessage,
+  type LiveServerMessage,
+  type LiveTopic,
+  type WallTopic,
+} from '@paddock/contracts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { WebSocket } from 'ws';
@@ -13,14 +19,20 @@ import type { Principal } from '../plugins/auth.js';
 import { machinesRepository } from '../modules/machines/machines.repository.js';
 import { machinesService } from '../modules/machines/machines.service.js';
 import { rolloutStatus } from '../modules/revisions/rollout-status.js';
+import { jobsRepository } from '../modules/jobs/jobs.repository.js';
+import { summaryOfTopic, wallFeed } from '../modules/wall/wall-feed.js';
+import { wallRepository } from '../modules/wall/wall.repository.js';
+import { wallService } from '../modules/wall/wall.service.js';
 import { traceTopic } from './trace-topic.js';
 
 const MAX_TOPICS_PER_CLIENT = 100;
 /** how often a watched job's log is read from GitLab (gitlab-runner sends it every 3 s while watched) */
 const TRACE_INTERVAL_MS = 3_000;
 const MAX_CLIENT_FRAME = 4096;
-/** what a wall screen's display token may watch: the fleet, never traces, rollouts or registrations */
-const DISPLAY_TOPICS: ReadonlySet<string> = new Set(['machines']);
+/** what a wall screen's display token may watch: the fleet and wall summaries, never traces, rollouts or registrations */
+const DISPLAY_TOPICS: ReadonlySet<string> = new Set(['machines', 'wall']);
+/** `wall:tags=…` and `wall:label=…` are wall topics too */
+const topicKind = (topic: string) => topic.split(':', 1)[0]!;
 /** messages a browser may send: a bucket of `burst` refilled at `perSecond` */
 const LIVE_FRAME_RATE = { burst: 200, perSecond: 50 } as const;
 /** close code when a client sends more than LIVE_FRAME_RATE allows */
@@ -95,6 +107,23 @@ export default fp(
       if (client.socket.readyState === client.socket.OPEN) client.socket.send(JSON.stringify(message));
     };
 
+    const isWall = (topic: LiveTopic): topic is WallTopic => topicKind(topic) === 'wall';
+    const wall = wallFeed({
+      summary: summaryOfTopic(
+        wallService({ wall: wallRepository(app.db.prisma), jobs: jobsRepository(app.db.prisma) }),
+      ),
+      topics: function* () {
+        for (const c of clients) for (const t of c.topics) if (isWall(t)) yield t;
+      },
+      deliver: (topic, summary) => {
+        // One serialisation per topic, however many screens show it.
+        const frame = JSON.stringify({ type: 'wall', topic, summary } satisfies LiveServerMessage);
+        for (const c of clients)
+          if (c.topics.has(topic) && c.socket.readyState === c.socket.OPEN) c.socket.send(frame);
+      },
+      log: app.log,
+    });
+
     let pending = new Set<string>();
     let timer: NodeJS.Timeout | undefined;
     const flush = async () => {
@@ -137,8 +166,10 @@ export default fp(
       );
     };
     const unsubscribe = opts.events.subscribe((event) => {
-      if (event.topic === 'machines.changed' || event.topic === 'machines.reconcile')
+      if (event.topic === 'machines.changed' || event.topic === 'machines.reconcile') {
         changed(event.machineIds);
+        wall.changed();
+      }
       // Credentials ended elsewhere end their open sockets here too, at once.
       if (event.topic === 'sessions.revoked' || event.topic === 'display.revoked') {
         for (const c of clients) {
@@ -187,6 +218,7 @@ export default fp(
       unsubscribe();
       clearTimeout(timer);
       traces.close();
+      wall.close();
       for (const c of clients) c.socket.close(1001, 'server shutting down');
     });
 
@@ -197,6 +229,8 @@ export default fp(
       } else if (topic.startsWith('rollout:')) {
         const status = await rolloutStatus(app.db.prisma, topic.slice(8));
         if (status) send(client, { type: 'rollout', rollout: status });
+      } else if (isWall(topic)) {
+        send(client, { type: 'wall', topic, summary: await wall.current(topic) });
       }
     }
 
@@ -259,7 +293,7 @@ export default fp(
           stopTraces(client, topic);
           return;
         }
-        if (client.principal.kind === 'display' && !DISPLAY_TOPICS.has(topic)) {
+        if (client.principal.kind === 'display' && !DISPLAY_TOPICS.has(topicKind(topic))) {
           send(client, {
             type: 'error',
             message: `a display token may only subscribe to: ${[...DISPLAY_TOPICS].join(', ')}`,

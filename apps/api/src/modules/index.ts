@@ -9,6 +9,7 @@ import authRoutes from './auth/auth.routes.js';
 import displayTokensRoutes from './display-tokens/display-tokens.routes.js';
 import machineCredentialsRoutes from './machines/credentials.routes.js';
 import usersRoutes from './users/users.routes.js';
+import fleetRoutes from './fleet/fleet.routes.js';
 import enrollmentRoutes from './enrollment/enrollment.routes.js';
 import gitlabInstancesRoutes from './gitlab-instances/gitlab-instances.routes.js';
 import jobsRoutes from './jobs/jobs.routes.js';
@@ -18,6 +19,7 @@ import revisionsRoutes from './revisions/revisions.routes.js';
 import runnersRoutes from './runners/runners.routes.js';
 import syncRoutes from './sync/sync.routes.js';
 import tagsRoutes from './tags/tags.routes.js';
+import wallRoutes from './wall/wall.routes.js';
 
 export const apiModules: FastifyPluginAsync[] = [
   apiTokensRoutes,
@@ -25,6 +27,7 @@ export const apiModules: FastifyPluginAsync[] = [
   authRoutes,
   displayTokensRoutes,
   enrollmentRoutes,
+  fleetRoutes,
   gitlabInstancesRoutes,
   jobsRoutes,
   machinesRoutes,
@@ -35,4 +38,5 @@ export const apiModules: FastifyPluginAsync[] = [
   syncRoutes,
   tagsRoutes,
   usersRoutes,
+  wallRoutes,
 ];

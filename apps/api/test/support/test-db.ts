@@ -60,6 +60,8 @@ export function testEnv(overrides: Record<string, string> = {}): Env {
     LOG_LEVEL: 'silent',
     // Tests run a sync pass themselves when they want one; a timer would touch other tests' GitLab rows.
     PADDOCK_GITLAB_SYNC_INTERVAL_MS: '0',
+    // Likewise for fleet samples: tests take them with `app.fleetSampler.sampleNow()`.
+    PADDOCK_FLEET_SAMPLE_INTERVAL_MS: '0',
     ...overrides,
   });
 }

@@ -24,7 +24,8 @@ export function App({ queryClient, router, webSocket }: AppProps) {
   useEffect(() => {
     const disconnect = connectLiveToQueryCache(live, queryClient);
     const unfollow = connectLiveToSession(live, queryClient);
-    live.start();
+    // A wall screen has no session: it opens its own socket with its display token (features/wall).
+    if (!window.location.pathname.startsWith('/wall')) live.start();
     return () => {
       live.stop();
       unfollow();

@@ -15,6 +15,7 @@ import { AuditSearch } from '../features/audit/audit-search';
 import { LoginSearch, TokenLinkSearch } from '../features/auth/auth-search';
 import { MachinesSearch } from '../features/machines/machines-search';
 import { RunnersSearch } from '../features/runners/runners-search';
+import { WallSearch } from '../features/wall/wall-search';
 import { parseSearchParams, stringifySearchParams } from '../lib/search-params';
 import { RootLayout } from './layout';
 import { NotFoundPage } from './not-found-page';
@@ -180,6 +181,13 @@ const auditRoute = createRoute({
   component: lazyRouteComponent(() => import('../features/audit/components/audit-page'), 'AuditPage'),
 });
 
+const wallRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: 'wall',
+  validateSearch: WallSearch,
+  component: lazyRouteComponent(() => import('../features/wall/components/wall-page'), 'WallPage'),
+});
+
 export const routeTree = rootRoute.addChildren([
   loginRoute,
   setupRoute,
@@ -202,6 +210,7 @@ export const routeTree = rootRoute.addChildren([
   jobsRoute,
   jobTraceRoute,
   gitlabRoute,
+  wallRoute,
 ]);
 
 export interface AppRouterOptions {

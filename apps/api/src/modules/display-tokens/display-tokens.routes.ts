@@ -1,6 +1,6 @@
 /**
  * Display tokens for wall screens (`/wall?display=pdw_…`): admins create and revoke them; a screen using one reads
- * the fleet summary and nothing else. Revoking closes the screens using it at once, on every replica.
+ * the fleet summary (modules/wall) and nothing else. Revoking closes the screens using it at once, on every replica.
  */
 import type { DisplayToken } from '@paddock/contracts';
 import {
@@ -9,7 +9,6 @@ import {
   DisplayTokenList,
   IdParams,
   Problem,
-  WallSummary,
 } from '@paddock/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -114,53 +113,6 @@ const displayTokensRoutes: FastifyPluginAsyncZod = async (app) => {
         await prisma.displayToken.update({ where: { id: row.id }, data: { revokedAt: new Date() } });
       await app.events.publish({ topic: 'display.revoked', tokenIds: [row.id] });
       return reply.status(204).send(null);
-    },
-  );
-
-  app.get(
-    '/wall/summary',
-    {
-      config: { access: 'display' },
-      schema: {
-        tags: ['machines'],
-        summary: 'Fleet health at a glance (what a wall screen shows)',
-        description:
-          'Readable with a display token (`?display=` or `Authorization: Bearer`) or by any signed-in person.',
-        querystring: z.object({ display: z.string().max(200).optional() }),
-        response: { 200: WallSummary, 401: Problem },
-      },
-    },
-    async () => {
-      const [machines] = await prisma.$queryRaw<
-        Array<{ total: bigint; online: bigint; offline: bigint; drifting: bigint; draining: bigint }>
-      >`
-        SELECT count(*) AS total,
-               count(*) FILTER (WHERE connection_state = 'online') AS online,
-               count(*) FILTER (WHERE connection_state <> 'online') AS offline,
-               count(*) FILTER (WHERE drift_sha256 IS NOT NULL) AS drifting,
-               count(*) FILTER (WHERE draining_since IS NOT NULL) AS draining
-          FROM machines`;
-      const [jobs] = await prisma.$queryRaw<Array<{ running: bigint; pending: bigint }>>`
-        SELECT count(*) FILTER (WHERE status = 'running') AS running,
-               count(*) FILTER (WHERE status = 'pending') AS pending
-          FROM job_snapshots`;
-      const [limit] = await prisma.$queryRaw<Array<{ total: bigint | null }>>`
-        SELECT sum(a.effective_limit) AS total
-          FROM assignments a JOIN machines m ON m.id = a.machine_id
-         WHERE m.connection_state = 'online' AND m.draining_since IS NULL AND a.effective_limit > 0`;
-      const n = (v: bigint | null | undefined) => Number(v ?? 0);
-      return {
-        at: new Date().toISOString(),
-        machines: {
-          total: n(machines?.total),
-          online: n(machines?.online),
-          offline: n(machines?.offline),
-          drifting: n(machines?.drifting),
-          draining: n(machines?.draining),
-        },
-        jobs: { running: n(jobs?.running), pending: n(jobs?.pending) },
-        capacity: { running: n(jobs?.running), limit: n(limit?.total) },
-      };
     },
   );
 };

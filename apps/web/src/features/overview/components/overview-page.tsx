@@ -9,6 +9,7 @@ import { useGitlabInstances } from '../../gitlab/api/get-gitlab-instances';
 import { useMachines } from '../../machines/api/get-machines';
 import { CONNECTION_LOOK } from '../../machines/components/machine-status';
 import { useRunners } from '../../runners/api/get-runners';
+import { FleetTrendsSection } from './fleet-trends';
 
 /** Counts only need `total`, so each list asks for a single item. */
 const COUNT_ONLY = { limit: 1 } as const;
@@ -76,6 +77,7 @@ export function OverviewPage() {
           </Stat>
         </ul>
       </section>
+      <FleetTrendsSection />
     </div>
   );
 }
