@@ -47,7 +47,7 @@ test('signing in and out, with the way back to the page asked for', async ({ pag
     sameSite: 'Lax',
   });
 
-  await page.getByRole('button', { name: /^Account menu/ }).click();
+  await page.getByRole('button', { name: /account menu$/ }).click();
   await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Sign in to Paddock' })).toBeVisible();
   await page.goto('/runners');

@@ -50,7 +50,7 @@ describe('Sign-in', () => {
     expect(router.state.location.search).toEqual({ status: 'online' });
     const login = requests.find((r) => r.url.pathname === '/api/v1/auth/login');
     expect(login?.body).toEqual({ email: 'ada@example.com', password: 'correct horse battery staple' });
-    expect(screen.getByRole('button', { name: 'Account menu: Ada Admin, Admin' })).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Ada Admin, Admin: account menu' })).toBeTruthy();
   });
 
   it('says clearly when the email or password is wrong, and keeps the person on the form', async () => {

@@ -42,7 +42,7 @@ describe('SetupPage', () => {
     fill(form, 'Repeat password', 'a long enough passphrase');
     fireEvent.click(within(form).getByRole('button', { name: 'Create admin and sign in' }));
 
-    await screen.findByRole('button', { name: /Account menu/ });
+    await screen.findByRole('button', { name: /account menu/ });
     expect(router.state.location.pathname).toBe('/');
     expect(requests.find((r) => r.method === 'POST')?.body).toEqual({
       token: TOKEN,

@@ -24,7 +24,7 @@ function serve() {
 }
 
 async function openMenu() {
-  const button = await screen.findByRole('button', { name: 'Account menu: A operator, Operator' });
+  const button = await screen.findByRole('button', { name: 'A operator, Operator: account menu' });
   expect(button.getAttribute('aria-expanded')).toBe('false');
   fireEvent.click(button);
   expect(button.getAttribute('aria-expanded')).toBe('true');

@@ -53,11 +53,13 @@ export function UserMenu() {
         className="user-menu-button"
         aria-expanded={open}
         aria-controls={panelId}
-        aria-label={`Account menu: ${displayName}, ${ROLE_LABELS[user.role]}`}
         onClick={() => setOpen(!open)}
       >
+        {/* The accessible name starts with the visible text (WCAG 2.5.3), then says what the button opens. */}
         <span className="user-menu-name">{displayName}</span>
+        <span className="visually-hidden">,</span>{' '}
         <span className="user-menu-role">{ROLE_LABELS[user.role]}</span>
+        <span className="visually-hidden">: account menu</span>
         <svg viewBox="0 0 12 12" width="12" height="12" aria-hidden="true" focusable="false">
           <path d="M2.5 4.5 6 8l3.5-3.5" fill="none" stroke="currentColor" strokeWidth="1.6" />
         </svg>
