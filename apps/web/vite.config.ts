@@ -43,6 +43,8 @@ export default defineConfig({
     include: ['src/**/*.test.{ts,tsx}'],
     setupFiles: ['src/test-setup.ts'],
     restoreMocks: true,
+    // Rendering whole pages in jsdom takes seconds on a busy two-core machine; 5 s was too tight.
+    testTimeout: 20_000,
     unstubGlobals: true,
   },
 });

@@ -2,7 +2,8 @@
  * Test helpers: a fake `fetch` answering per route, and the whole app rendered at a URL. Tests stub the global
  * `fetch` (not our modules), so the real api-client, schemas, query cache and router run as in the browser. The
  * `/live` socket is a fake one that stays connecting until a test accepts it, so pages poll as without websockets.
- * Unless a handler answers `/api/v1/auth/session` itself, an admin is signed in.
+ * Unless a handler answers `/api/v1/auth/session` itself, an admin is signed in; machine and runner history
+ * (`/api/v1/fleet/concurrency`) is empty unless a handler answers it.
  */
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { createMemoryHistory } from '@tanstack/react-router';
@@ -50,6 +51,20 @@ export function stubFetch(handler: Handler) {
     if (answer) return answer;
     if (url.pathname === '/readyz') return json(READY);
     if (url.pathname === '/api/v1/auth/session') return json(aSession());
+    // Machine and runner pages show a history chart; tests about something else get an empty one.
+    if (url.pathname === '/api/v1/fleet/concurrency') {
+      const machineId = url.searchParams.get('machineId');
+      const id = machineId ?? url.searchParams.get('runnerId') ?? '';
+      const now = new Date().toISOString();
+      return json({
+        subject: { type: machineId ? 'machine' : 'runner', id, name: null },
+        range: url.searchParams.get('range') ?? 'hour',
+        bucketSeconds: 60,
+        from: now,
+        to: now,
+        points: [],
+      });
+    }
     return json(
       { type: 'urn:paddock:problem:not_found', title: 'Not found', status: 404, code: 'not_found' },
       404,

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { UseQueryResult } from '@tanstack/react-query';
 import { getRouteApi, Link, useNavigate } from '@tanstack/react-router';
 import type { Machine, RevisionList } from '@paddock/contracts';
+import { ConcurrencyChart } from '../../overview/components/concurrency-chart';
 import { Button } from '../../../components/ui/button';
 import { ConfirmDialog } from '../../../components/ui/confirm-dialog';
 import { Detail, DetailList } from '../../../components/ui/details';
@@ -170,6 +171,7 @@ function MachineDetail({
         </DetailList>
       </section>
       <HostCard machine={machine} />
+      <ConcurrencyChart subject={{ machineId: machine.id }} />
       <RevisionHistory machine={machine} revisions={revisions} onOutcome={setOutcome} />
       <LabelsEditor machine={machine} />
       <ConfirmDialog

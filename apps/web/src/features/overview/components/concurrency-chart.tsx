@@ -18,7 +18,7 @@ export function ConcurrencyChart({ subject }: { subject: ConcurrencySubject }) {
   return (
     <section className="card trends-card" aria-label="Running jobs against the limit">
       <div className="trends-head">
-        <h3>Running jobs against the limit</h3>
+        <h2>Running jobs against the limit</h2>
         <div className="trends-range" role="group" aria-label="Time range">
           {(['hour', 'day'] as const).map((r) => (
             <Button

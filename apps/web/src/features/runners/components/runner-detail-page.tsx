@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { getRouteApi, Link } from '@tanstack/react-router';
 import type { RunnerDetail } from '@paddock/contracts';
+import { ConcurrencyChart } from '../../overview/components/concurrency-chart';
 import { Button } from '../../../components/ui/button';
 import { TableWrap } from '../../../components/ui/table-wrap';
 import { ChipList } from '../../../components/ui/chip';
@@ -139,6 +140,7 @@ function RunnerView({ runner: r }: { runner: RunnerDetail }) {
       </section>
       {r.token ? <RunnerTokenCard token={r.token} /> : null}
       <RunnerManagers runner={r} />
+      <ConcurrencyChart subject={{ runnerId: r.id }} />
       {r.token ? <TokenLimitEditor runner={r} token={r.token} /> : <AssignmentsCard runner={r} />}
       {r.source === 'imported' && !r.token && r.gitlabStatus !== 'deleted' ? (
         <AdoptRunnerCard runner={r} />
