@@ -13,6 +13,7 @@ import type { RouterHistory } from '@tanstack/react-router';
 import { LoadingState } from '../components/ui/loading-state';
 import { AuditSearch } from '../features/audit/audit-search';
 import { LoginSearch, TokenLinkSearch } from '../features/auth/auth-search';
+import { JobsSearch } from '../features/jobs/jobs-search';
 import { MachinesSearch } from '../features/machines/machines-search';
 import { RunnersSearch } from '../features/runners/runners-search';
 import { WallSearch } from '../features/wall/wall-search';
@@ -82,6 +83,7 @@ const runnerRoute = createRoute({
 const jobsRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: 'jobs',
+  validateSearch: JobsSearch,
   component: lazyRouteComponent(() => import('../features/jobs/components/jobs-page'), 'JobsPage'),
 });
 

@@ -116,6 +116,31 @@ describe('JobsPage', () => {
   });
 });
 
+describe('one tag set', () => {
+  it('shows only the tag set named in the URL, asking the API for its jobs', async () => {
+    const { requests } = stubFetch(({ url }) => {
+      if (url.pathname === '/api/v1/jobs/queues')
+        return json({
+          items: [
+            queue({ tagSetKey: 'docker', tags: ['docker'], pending: 3 }),
+            queue({ tagSetKey: 'gpu', tags: ['gpu'], pending: 1 }),
+          ],
+          updatedAt: null,
+        });
+      if (url.pathname === '/api/v1/jobs') return json({ items: [] });
+      return undefined;
+    });
+    renderApp('/jobs?tagSet=gpu');
+    expect(await screen.findByText(/Showing the tag set/)).toBeTruthy();
+    const table = await screen.findByRole('region', { name: 'Job queues by tag set' });
+    expect(within(table).queryByText('docker')).toBeNull();
+    expect(within(table).getByText('gpu')).toBeTruthy();
+    const jobRequests = requests.filter((r) => r.url.pathname === '/api/v1/jobs');
+    expect(jobRequests.length).toBeGreaterThan(0);
+    expect(jobRequests.every((r) => r.url.searchParams.get('tagSet') === 'gpu')).toBe(true);
+  });
+});
+
 describe('running jobs', () => {
   it('are listed by machine, linking to it, with jobs on unknown hosts last', async () => {
     const running = (name: string, machine: [string, string] | null): Job => ({

@@ -1,4 +1,4 @@
-import { Link } from '@tanstack/react-router';
+import { getRouteApi, Link } from '@tanstack/react-router';
 import type { Job, StuckReason, TagSetQueue } from '@paddock/contracts';
 import { ChipList } from '../../../components/ui/chip';
 import { EmptyState } from '../../../components/ui/empty-state';
@@ -28,11 +28,15 @@ export function formatWait(seconds: number | null): string {
 
 const tagsOf = (q: { tags: string[] }) => q.tags;
 
+const routeApi = getRouteApi('/jobs');
+
 export function JobsPage() {
   useDocumentTitle('Jobs');
+  const { tagSet } = routeApi.useSearch();
   const queues = useQueues();
-  const stuck = useJobList({ status: 'pending', stuck: true });
-  const running = useJobList({ status: 'running' });
+  const stuck = useJobList({ status: 'pending', stuck: true, ...(tagSet !== undefined && { tagSet }) });
+  const running = useJobList({ status: 'running', ...(tagSet !== undefined && { tagSet }) });
+  const shownQueues = queues.data?.items.filter((q) => tagSet === undefined || q.tagSetKey === tagSet) ?? [];
 
   return (
     <div className="page">
@@ -40,6 +44,12 @@ export function JobsPage() {
         title="Jobs"
         description="Pending and running jobs of the watched GitLab projects and groups, by tag set."
       />
+      {tagSet !== undefined ? (
+        <p className="filter-note" role="status">
+          Showing the tag set <strong>{tagSet === '' ? 'untagged' : tagSet}</strong> only.{' '}
+          <Link to="/jobs">Show every tag set</Link>
+        </p>
+      ) : null}
       <section aria-labelledby="queues-heading">
         <h2 id="queues-heading">Queues</h2>
         {queues.isPending ? (
@@ -51,7 +61,7 @@ export function JobsPage() {
             onRetry={() => void queues.refetch()}
             retrying={queues.isFetching}
           />
-        ) : queues.data.items.length === 0 ? (
+        ) : shownQueues.length === 0 ? (
           <EmptyState title="No jobs waiting or running">
             <p>
               Jobs appear here once a GitLab project or group is watched (GitLab page) and it has pending or
@@ -60,7 +70,7 @@ export function JobsPage() {
           </EmptyState>
         ) : (
           <>
-            <QueuesTable queues={queues.data.items} />
+            <QueuesTable queues={shownQueues} />
             {queues.data.updatedAt ? (
               <p className="muted">
                 Read from GitLab <RelativeTime value={queues.data.updatedAt} />.
