@@ -8,7 +8,10 @@ import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
 import { signIn } from '../support/auth.js';
 
-const shots = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test-results/e2e/screenshots');
+const shots = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../../test-results/e2e/screenshots',
+);
 
 test('a wall screen with a display token, at full HD and 4K', async ({ browser, page }) => {
   test.setTimeout(90_000);
@@ -36,9 +39,9 @@ test('a wall screen with a display token, at full HD and 4K', async ({ browser, 
     await expect(wall.getByText(/Updated \d\d:\d\d:\d\d/)).toBeVisible();
     await expect(wall.getByText('Online', { exact: true })).toBeVisible();
     const axe = await new AxeBuilder({ page: wall }).analyze();
-    expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual(
-      [],
-    );
+    expect(
+      axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id),
+    ).toEqual([]);
     expect(violations).toEqual([]);
     await wall.screenshot({ path: path.join(shots, `${name}.png`) });
     await kiosk.close();
@@ -51,7 +54,11 @@ test('a wall screen with a display token, at full HD and 4K', async ({ browser, 
   await expect(wall.getByText(/Updated \d\d:\d\d:\d\d/)).toBeVisible();
   const session = await (await page.request.get('/api/v1/auth/session')).json();
   expect(
-    (await page.request.delete(`/api/v1/display-tokens/${id}`, { headers: { 'x-csrf-token': session.csrfToken } })).status(),
+    (
+      await page.request.delete(`/api/v1/display-tokens/${id}`, {
+        headers: { 'x-csrf-token': session.csrfToken },
+      })
+    ).status(),
   ).toBe(204);
   await expect(wall.getByRole('alert')).toBeVisible({ timeout: 20_000 });
   await kiosk.close();
