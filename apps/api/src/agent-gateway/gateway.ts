@@ -186,6 +186,10 @@ export default fp(
     }, opts.heartbeatIntervalMs);
     sweep.unref();
 
+    let closing = false;
+    app.addHook('preClose', async () => {
+      closing = true;
+    });
     app.addHook('onClose', async () => {
       clearInterval(sweep);
       if (changedTimer) {
@@ -262,7 +266,14 @@ export default fp(
             // leave the machine alone if it reconnected here meanwhile.
             void session
               .settled()
-              .then(() => (sessions.has(machineId) ? undefined : store.markOffline(machineId)))
+              .then(async () => {
+                if (sessions.has(machineId)) return;
+                const wentOffline = await store.markOffline(machineId);
+                // Browsers see it at once and fleet budgets are re-split on the remaining machines. Not while this
+                // replica shuts down: its agents reconnect elsewhere in seconds, and a fleet-wide re-split to
+                // nothing and back would only churn every config.toml.
+                if (wentOffline && !closing) healthChanged([machineId]);
+              })
               .catch((err: unknown) => log.warn({ err }, 'could not mark offline'));
           },
         });

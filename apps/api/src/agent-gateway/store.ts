@@ -185,11 +185,13 @@ export function gatewayStore(deps: {
     },
 
     /** Marks the machine offline unless it has meanwhile connected through another replica. */
-    async markOffline(machineId: string): Promise<void> {
-      await prisma.machine.updateMany({
-        where: { id: machineId, connectedVia: replicaId },
+    /** Marks a machine this replica served offline; true when it was online until now. */
+    async markOffline(machineId: string): Promise<boolean> {
+      const { count } = await prisma.machine.updateMany({
+        where: { id: machineId, connectedVia: replicaId, connectionState: 'online' },
         data: { connectionState: 'offline' },
       });
+      return count > 0;
     },
 
     /** Machines whose agent has been silent longer than `silentMs`, wherever they were connected. */
