@@ -67,6 +67,9 @@ export default defineConfig({
         PADDOCK_DEMO: 'off',
         PADDOCK_ADMIN_EMAIL: ADMIN_EMAIL,
         PADDOCK_ADMIN_PASSWORD: ADMIN_PASSWORD,
+        // The journeys watch machines go offline (three heartbeats) and jobs move, in seconds rather than minutes.
+        PADDOCK_AGENT_HEARTBEAT_MS: '3000',
+        PADDOCK_GITLAB_SYNC_INTERVAL_MS: '5000',
       },
     },
   ],
