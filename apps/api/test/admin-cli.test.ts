@@ -89,6 +89,17 @@ describe('npm run admin', () => {
     expect(list.out).toMatch(/ops@example\.test\s+operator\s+enabled/);
   });
 
+  it('works before Paddock ever started, on a new embedded data dir', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'paddock-admin-cli-new-'));
+    const created = await admin(
+      ['create', '--email', 'early@example.test', '--role', 'admin'],
+      { PADDOCK_DATA_DIR: dataDir },
+      'an early good password\n',
+    );
+    expect(created.out).toContain('Created admin early@example.test.');
+    expect((await admin(['list'], { PADDOCK_DATA_DIR: dataDir })).out).toMatch(/early@example\.test\s+admin/);
+  });
+
   it('works while Paddock runs on the embedded database', async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'paddock-admin-cli-'));
     const server: ServerProcess = await startServer({

@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { Email, Password, Role } from '@paddock/contracts';
 import { createDatabase, type Database } from '../db/client.js';
 import { DataDirLockedError, runningEmbeddedDatabase } from '../db/embedded.js';
+import { applyMigrations, DEFAULT_MIGRATIONS_DIR } from '../db/migrations.js';
 import { locateDatabase } from '../db/open.js';
 import { EnvError, parseEnv, type Env } from '../env.js';
 import { generatePassword, hashPassword } from '../lib/passwords.js';
@@ -38,6 +39,15 @@ async function openDatabase(env: Env): Promise<{ db: Database; close: () => Prom
   }
   try {
     const location = await locateDatabase(env);
+    // Before Paddock's first start the database is empty: bring its schema up as the server would.
+    if (env.PADDOCK_MIGRATE === 'auto')
+      await applyMigrations({
+        connectionString: location.connectionString,
+        migrationsDir: env.PADDOCK_MIGRATIONS_DIR ?? DEFAULT_MIGRATIONS_DIR,
+      }).catch(async (error: unknown) => {
+        await location.close();
+        throw error;
+      });
     const db = createDatabase({ connectionString: location.connectionString, maxConnections: 1 });
     return {
       db,
