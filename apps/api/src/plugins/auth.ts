@@ -100,6 +100,7 @@ export const SESSION_COOKIE = 'paddock_session';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** lastSeenAt is written at most this often per session, not on every request */
 const TOUCH_EVERY_MS = 60_000;
+const isStale = (last: Date | null, at: Date) => !last || at.getTime() - last.getTime() > TOUCH_EVERY_MS;
 
 export function parseCookies(header: string | undefined): Map<string, string> {
   const out = new Map<string, string>();
@@ -197,7 +198,7 @@ export default fp(
       });
       const at = now();
       if (!row || row.revokedAt || (row.expiresAt && row.expiresAt <= at) || row.user.disabledAt) return null;
-      if (!row.lastUsedAt || at.getTime() - row.lastUsedAt.getTime() > TOUCH_EVERY_MS) {
+      if (isStale(row.lastUsedAt, at)) {
         await prisma.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: at } });
       }
       return {
@@ -215,7 +216,7 @@ export default fp(
       const row = await prisma.displayToken.findUnique({ where: { tokenHash: hashToken(token) } });
       if (!row || row.revokedAt) return null;
       const at = now();
-      if (!row.lastUsedAt || at.getTime() - row.lastUsedAt.getTime() > TOUCH_EVERY_MS) {
+      if (isStale(row.lastUsedAt, at)) {
         await prisma.displayToken.update({ where: { id: row.id }, data: { lastUsedAt: at } });
       }
       return { kind: 'display', tokenId: row.id, tokenName: row.name };
@@ -234,7 +235,7 @@ export default fp(
         return null;
       }
       let lastSeenAt = row.lastSeenAt;
-      if (at.getTime() - row.lastSeenAt.getTime() > TOUCH_EVERY_MS) {
+      if (isStale(row.lastSeenAt, at)) {
         lastSeenAt = at;
         await prisma.session.update({ where: { id: row.id }, data: { lastSeenAt: at } });
       }

@@ -12,14 +12,11 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ForbiddenError, UnauthorizedError } from '../../lib/errors.js';
 import { requireUser, SESSION_COOKIE } from '../../plugins/auth.js';
-import { attemptedEmail, authService, type NewSession } from './auth.service.js';
+import { attemptedEmail, authServiceOf, type NewSession } from './auth.service.js';
 
 const authRoutes: FastifyPluginAsyncZod = async (app) => {
   const env = app.env;
-  const service = authService({
-    prisma: app.db.prisma,
-    sessions: { idleMinutes: env.PADDOCK_SESSION_IDLE_MINUTES, maxHours: env.PADDOCK_SESSION_MAX_HOURS },
-  });
+  const service = authServiceOf(app);
   const tags = ['auth'];
   const client = (request: FastifyRequest) => ({ ip: request.ip, userAgent: request.headers['user-agent'] });
 

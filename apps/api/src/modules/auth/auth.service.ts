@@ -5,6 +5,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { Email, type CurrentUser, type Role, type SessionInfo } from '@paddock/contracts';
+import type { FastifyInstance } from 'fastify';
 import type { PrismaClient } from '../../db/client.js';
 import {
   ConflictError,
@@ -298,3 +299,14 @@ export function authService(deps: { prisma: PrismaClient; sessions: SessionOptio
   };
 }
 export type AuthService = ReturnType<typeof authService>;
+
+/** The service as the app is configured: its database and the session lifetimes from the environment. */
+export function authServiceOf(app: Pick<FastifyInstance, 'db' | 'env'>): AuthService {
+  return authService({
+    prisma: app.db.prisma,
+    sessions: {
+      idleMinutes: app.env.PADDOCK_SESSION_IDLE_MINUTES,
+      maxHours: app.env.PADDOCK_SESSION_MAX_HOURS,
+    },
+  });
+}

@@ -6,21 +6,13 @@
 import type { FastifyInstance } from 'fastify';
 import { generatePassword, hashPassword } from '../../lib/passwords.js';
 import { generateToken, hashToken, tokenPrefix } from '../../lib/tokens.js';
-import { authService, DEMO_EMAIL } from './auth.service.js';
-
-function auth(app: FastifyInstance) {
-  const env = app.env;
-  return authService({
-    prisma: app.db.prisma,
-    sessions: { idleMinutes: env.PADDOCK_SESSION_IDLE_MINUTES, maxHours: env.PADDOCK_SESSION_MAX_HOURS },
-  });
-}
+import { authServiceOf, DEMO_EMAIL } from './auth.service.js';
 
 /** Before listening: the first admin from the environment, so the very first request can sign in. */
 export async function ensureFirstAdmin(app: FastifyInstance): Promise<void> {
   const { PADDOCK_ADMIN_EMAIL: email, PADDOCK_ADMIN_PASSWORD: password } = app.env;
   if (!email || !password) return;
-  if (await auth(app).ensureAdminFromEnv(email, password)) {
+  if (await authServiceOf(app).ensureAdminFromEnv(email, password)) {
     app.log.info({ email }, 'created the first admin from PADDOCK_ADMIN_EMAIL');
     await app.audit.record({ action: 'user.create', targetType: 'user', after: { email, role: 'admin' } });
   }
@@ -34,7 +26,7 @@ export async function printSetupLink(opts: {
   print: (line: string) => void;
 }): Promise<void> {
   const { app } = opts;
-  const setup = await auth(app).createSetupToken();
+  const setup = await authServiceOf(app).createSetupToken();
   if (!setup) return;
   const base = app.env.PADDOCK_PUBLIC_URL ?? opts.baseUrl;
   opts.print(

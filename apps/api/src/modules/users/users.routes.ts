@@ -9,16 +9,11 @@ import {
 } from '@paddock/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { authService } from '../auth/auth.service.js';
+import { authServiceOf } from '../auth/auth.service.js';
 import { usersService } from './users.service.js';
 
 const usersRoutes: FastifyPluginAsyncZod = async (app) => {
-  const env = app.env;
-  const auth = authService({
-    prisma: app.db.prisma,
-    sessions: { idleMinutes: env.PADDOCK_SESSION_IDLE_MINUTES, maxHours: env.PADDOCK_SESSION_MAX_HOURS },
-  });
-  const service = usersService({ prisma: app.db.prisma, auth });
+  const service = usersService({ prisma: app.db.prisma, auth: authServiceOf(app) });
   const tags = ['auth'];
   const snapshot = (id: string) => service.get(id);
 
