@@ -1,14 +1,13 @@
 import { useState } from 'react';
 import type { ApiToken, CreatedApiToken as CreatedApiTokenType } from '@paddock/contracts';
 import { Button } from '../../../components/ui/button';
-import { ConfirmDialog } from '../../../components/ui/confirm-dialog';
 import { CredentialState } from '../../../components/ui/credential-state';
 import { ErrorState } from '../../../components/ui/error-state';
 import { LoadingState } from '../../../components/ui/loading-state';
 import { PageHeader } from '../../../components/ui/page-header';
 import { RelativeTime } from '../../../components/ui/relative-time';
+import { RevokeDialog } from '../../../components/ui/revoke-dialog';
 import { TableWrap } from '../../../components/ui/table-wrap';
-import { describeError } from '../../../lib/api-client';
 import { formatDateTime } from '../../../lib/format';
 import { useDocumentTitle } from '../../../lib/use-document-title';
 import { useApiTokens } from '../api/get-api-tokens';
@@ -116,7 +115,7 @@ export function ApiTokensPage() {
         <ApiTokenForm onCreated={setCreated} />
       </section>
       {revoking ? (
-        <RevokeDialog
+        <RevokeTokenDialog
           key={revoking.token.id}
           token={revoking.token}
           open={revoking.open}
@@ -127,25 +126,22 @@ export function ApiTokensPage() {
   );
 }
 
-function RevokeDialog({ token, open, onClose }: { token: ApiToken; open: boolean; onClose: () => void }) {
+function RevokeTokenDialog({
+  token,
+  open,
+  onClose,
+}: {
+  token: ApiToken;
+  open: boolean;
+  onClose: () => void;
+}) {
   const revoke = useRevokeApiToken(token.id);
   return (
-    <ConfirmDialog
-      open={open}
-      title={`Revoke ${token.name}?`}
-      confirmLabel="Revoke token"
-      busy={revoke.isPending}
-      error={revoke.isError ? <p role="alert">Could not revoke: {describeError(revoke.error)}</p> : null}
-      onCancel={() => {
-        onClose();
-        revoke.reset();
-      }}
-      onConfirm={() => revoke.mutate(undefined, { onSuccess: onClose })}
-    >
+    <RevokeDialog name={token.name} open={open} onClose={onClose} revoke={revoke}>
       <p>
         Scripts using <code>{token.prefix}…</code> are refused from their next request. This cannot be undone;
         create a new token if you need one again.
       </p>
-    </ConfirmDialog>
+    </RevokeDialog>
   );
 }

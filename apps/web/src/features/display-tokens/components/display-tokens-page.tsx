@@ -1,15 +1,14 @@
 import { useState } from 'react';
 import type { CreatedDisplayToken, DisplayToken } from '@paddock/contracts';
 import { Button } from '../../../components/ui/button';
-import { ConfirmDialog } from '../../../components/ui/confirm-dialog';
 import { CredentialState } from '../../../components/ui/credential-state';
 import { ErrorState } from '../../../components/ui/error-state';
 import { LoadingState } from '../../../components/ui/loading-state';
 import { PageHeader } from '../../../components/ui/page-header';
 import { RelativeTime } from '../../../components/ui/relative-time';
+import { RevokeDialog } from '../../../components/ui/revoke-dialog';
 import { SecretValue, ShownOnce } from '../../../components/ui/shown-once';
 import { TableWrap } from '../../../components/ui/table-wrap';
-import { describeError } from '../../../lib/api-client';
 import { useDocumentTitle } from '../../../lib/use-document-title';
 import { RequireRole } from '../../auth/components/require-role';
 import { useDisplayTokens } from '../api/get-display-tokens';
@@ -122,7 +121,7 @@ function DisplayTokens() {
         <DisplayTokenForm onCreated={setCreated} />
       </section>
       {revoking ? (
-        <RevokeDialog
+        <RevokeTokenDialog
           key={revoking.token.id}
           token={revoking.token}
           open={revoking.open}
@@ -133,25 +132,22 @@ function DisplayTokens() {
   );
 }
 
-function RevokeDialog({ token, open, onClose }: { token: DisplayToken; open: boolean; onClose: () => void }) {
+function RevokeTokenDialog({
+  token,
+  open,
+  onClose,
+}: {
+  token: DisplayToken;
+  open: boolean;
+  onClose: () => void;
+}) {
   const revoke = useRevokeDisplayToken(token.id);
   return (
-    <ConfirmDialog
-      open={open}
-      title={`Revoke ${token.name}?`}
-      confirmLabel="Revoke token"
-      busy={revoke.isPending}
-      error={revoke.isError ? <p role="alert">Could not revoke: {describeError(revoke.error)}</p> : null}
-      onCancel={() => {
-        onClose();
-        revoke.reset();
-      }}
-      onConfirm={() => revoke.mutate(undefined, { onSuccess: onClose })}
-    >
+    <RevokeDialog name={token.name} open={open} onClose={onClose} revoke={revoke}>
       <p>
         Wall screens showing this token's link go blank at once and cannot reconnect. Create a new token for a
         screen that should keep running.
       </p>
-    </ConfirmDialog>
+    </RevokeDialog>
   );
 }
