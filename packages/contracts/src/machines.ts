@@ -17,6 +17,8 @@ export const MACHINE_STATUS_FILTERS = [
   'drifting',
   'applying',
   'failed',
+  /** online and flagged for host pressure (CPU or memory above 90 % for 5 minutes while running jobs) */
+  'under_pressure',
 ] as const;
 export const MachineStatusFilter = z.enum(MACHINE_STATUS_FILTERS);
 export type MachineStatusFilter = z.infer<typeof MachineStatusFilter>;

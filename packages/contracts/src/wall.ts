@@ -74,6 +74,8 @@ export const WallSummary = z.object({
     neverConnected: z.number().int(),
     drifting: z.number().int(),
     draining: z.number().int(),
+    /** online machines flagged for host pressure: CPU or memory above 90 % for 5 minutes while running jobs */
+    underPressure: z.number().int(),
     /** every machine of the filter, ordered by hostname */
     grid: z.array(WallTile),
   }),

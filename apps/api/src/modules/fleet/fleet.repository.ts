@@ -3,8 +3,9 @@
  * assignments), the rows it writes, and the bucketed reads behind the trend and concurrency charts. Buckets are
  * computed in SQL from the epoch (`floor(epoch / width) * width`), so every replica draws the same boundaries.
  */
-import type { MachineStatusFilter } from '@paddock/contracts';
-import type { PrismaClient } from '../../db/client.js';
+import { MACHINE_STATUS_FILTERS, type MachineStatusFilter } from '@paddock/contracts';
+import { Prisma, type PrismaClient } from '../../db/client.js';
+import { MACHINE_STATUS_SQL } from '../machines/machines.repository.js';
 
 /** A machine's facts for one sample. */
 export interface MachineForSample {
@@ -170,18 +171,13 @@ export function fleetRepository(prisma: PrismaClient) {
 
     /** Machines per status now, with the same meaning as the machine list's status filters. */
     async machinesByStatus(): Promise<{ total: number } & Record<MachineStatusFilter, number>> {
+      const counts = MACHINE_STATUS_FILTERS.map(
+        (status) =>
+          Prisma.sql`count(*) FILTER (WHERE ${MACHINE_STATUS_SQL[status]})::int AS ${Prisma.raw(`"${status}"`)}`,
+      );
       const [row] = await prisma.$queryRaw<Array<{ total: number } & Record<MachineStatusFilter, number>>>`
-        SELECT count(*)::int AS "total",
-               count(*) FILTER (WHERE connection_state = 'online')::int AS "online",
-               count(*) FILTER (WHERE connection_state = 'offline')::int AS "offline",
-               count(*) FILTER (WHERE connection_state = 'never_connected')::int AS "never_connected",
-               count(*) FILTER (WHERE draining_since IS NOT NULL)::int AS "draining",
-               count(*) FILTER (WHERE drift_sha256 IS NOT NULL)::int AS "drifting",
-               count(*) FILTER (WHERE desired_revision > 0 AND apply_error IS NULL
-                                  AND (applied_revision IS NULL OR applied_revision < desired_revision))::int
-                 AS "applying",
-               count(*) FILTER (WHERE apply_error IS NOT NULL)::int AS "failed"
-          FROM machines`;
+        SELECT count(*)::int AS "total", ${Prisma.join(counts)}
+          FROM machines m`;
       return row!;
     },
 

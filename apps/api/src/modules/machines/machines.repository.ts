@@ -13,6 +13,7 @@ import type { CursorPayload } from '../../lib/cursor.js';
 import { ValidationError } from '../../lib/errors.js';
 import { escapeLike } from '../../lib/sql.js';
 import type { JobForMatching, RunnerForMatching } from '../jobs/matching.js';
+import { PRESSURE_RULES } from '../pressure/pressure.js';
 
 const include = { _count: { select: { assignments: true } } } as const;
 
@@ -31,7 +32,8 @@ export function sortSpec(sort: MachineSort): { field: SortField; dir: 'asc' | 'd
     : { field: sort as SortField, dir: 'asc' };
 }
 
-const STATUS_SQL: Record<MachineStatusFilter, Prisma.Sql> = {
+/** What each status filter means, as a condition on `machines m`: the list and the fleet counts share it. */
+export const MACHINE_STATUS_SQL: Record<MachineStatusFilter, Prisma.Sql> = {
   online: Prisma.sql`m.connection_state = 'online'`,
   offline: Prisma.sql`m.connection_state = 'offline'`,
   never_connected: Prisma.sql`m.connection_state = 'never_connected'`,
@@ -40,6 +42,9 @@ const STATUS_SQL: Record<MachineStatusFilter, Prisma.Sql> = {
   failed: Prisma.sql`m.apply_error IS NOT NULL`,
   applying: Prisma.sql`(m.desired_revision > 0 AND m.apply_error IS NULL
     AND (m.applied_revision IS NULL OR m.applied_revision < m.desired_revision))`,
+  // The same rule as modules/pressure's flaggedLevel, against the database's clock.
+  under_pressure: Prisma.sql`(m.connection_state = 'online'
+    AND m.pressure_high_since <= now() - make_interval(secs => ${PRESSURE_RULES.holdMs / 1000}))`,
 };
 
 function labelSql(selector: string): Prisma.Sql {
@@ -53,7 +58,7 @@ function whereSql(query: ListMachinesQuery): Prisma.Sql[] {
   if (query.status?.length)
     where.push(
       Prisma.sql`(${Prisma.join(
-        query.status.map((s) => STATUS_SQL[s]),
+        query.status.map((s) => MACHINE_STATUS_SQL[s]),
         ' OR ',
       )})`,
     );

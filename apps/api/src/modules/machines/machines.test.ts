@@ -52,6 +52,8 @@ beforeAll(async () => {
       desiredRevision: 2,
       appliedRevision: 1,
       lastSeenAt: new Date(now - 3000),
+      // busy for a minute only: not yet
+      pressureHighSince: new Date(now - 60_000),
     },
     {
       key: 'g',
@@ -62,6 +64,8 @@ beforeAll(async () => {
       appliedRevision: 1,
       applyError: 'permission denied',
       lastSeenAt: new Date(now - 4000),
+      // busy for ten minutes: flagged
+      pressureHighSince: new Date(now - 10 * 60_000),
     },
   ] as const;
   for (const { key, ...data } of specs) {
@@ -94,6 +98,7 @@ describe('machine list', () => {
     expect(hostnames(await list('status=drifting'))).toEqual(['echo']);
     expect(hostnames(await list('status=applying'))).toEqual(['foxtrot']);
     expect(hostnames(await list('status=failed'))).toEqual(['golf']);
+    expect(hostnames(await list('status=under_pressure'))).toEqual(['golf']);
     expect(hostnames(await list('label=region=eu'))).toEqual(['alpha', 'charlie']);
     expect(hostnames(await list('label=region=eu&label=pool=docker'))).toEqual(['alpha']);
     expect(hostnames(await list('label=pool'))).toEqual(['alpha', 'echo']);

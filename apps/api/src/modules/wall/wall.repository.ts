@@ -15,6 +15,9 @@ export interface WallMachineRow {
   running: number;
   /** sum of the job limits of its runners, capped by its global `concurrent`; 0 when none is known */
   jobLimit: number;
+  /** since when its host has been busy (or idle) without a break; see modules/pressure */
+  pressureHighSince: Date | null;
+  pressureIdleSince: Date | null;
 }
 
 /** Which machines a wall shows: all of them, those carrying a runner for a tag set, or those with a label. */
@@ -49,7 +52,8 @@ export function wallRepository(prisma: PrismaClient) {
                     THEN (SELECT COALESCE(sum(GREATEST((j ->> 'running')::int, 0)), 0)::int
                             FROM jsonb_array_elements(m.last_status -> 'runner' -> 'jobs') j)
                     ELSE 0 END AS "running",
-               COALESCE(LEAST(l.total, m.concurrent), l.total, 0)::int AS "jobLimit"
+               COALESCE(LEAST(l.total, m.concurrent), l.total, 0)::int AS "jobLimit",
+               m.pressure_high_since AS "pressureHighSince", m.pressure_idle_since AS "pressureIdleSince"
           FROM machines m
           LEFT JOIN LATERAL (
             SELECT sum(a.effective_limit) FILTER (WHERE a.effective_limit > 0)::int AS total

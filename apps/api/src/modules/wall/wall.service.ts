@@ -16,6 +16,7 @@ import {
   type WallUnservedTagSet,
 } from '@paddock/contracts';
 import type { JobsRepository } from '../jobs/jobs.repository.js';
+import { flaggedLevel } from '../pressure/pressure.js';
 import { tagsMatch } from '../jobs/matching.js';
 import { queuesByTagSet, type TagSetQueue } from '../jobs/queues.js';
 import type { WallMachineRow, WallRepository } from './wall.repository.js';
@@ -94,7 +95,14 @@ export function wallService(deps: { wall: WallRepository; jobs: JobsRepository; 
       }
 
       const grid: WallTile[] = [];
-      const counts = { online: 0, offline: 0, neverConnected: 0, drifting: 0, draining: 0 };
+      const counts = {
+        online: 0,
+        offline: 0,
+        neverConnected: 0,
+        drifting: 0,
+        draining: 0,
+        underPressure: 0,
+      };
       const capacity = { running: 0, limit: 0 };
       for (const m of machines) {
         grid.push([m.id, m.hostname, tileStatus(m), Math.max(0, m.running), Math.max(0, m.jobLimit)]);
@@ -103,6 +111,12 @@ export function wallService(deps: { wall: WallRepository; jobs: JobsRepository; 
         if (m.connectionState === 'never_connected') counts.neverConnected += 1;
         if (m.drifting) counts.drifting += 1;
         if (m.draining) counts.draining += 1;
+        const flag = flaggedLevel(
+          { highSince: m.pressureHighSince, idleSince: m.pressureIdleSince },
+          now,
+          m.connectionState === 'online',
+        );
+        if (flag?.level === 'high') counts.underPressure += 1;
         if (m.connectionState === 'online' && !m.draining) {
           capacity.running += m.running;
           capacity.limit += m.jobLimit;

@@ -37,8 +37,16 @@ beforeAll(async () => {
     connectionState: 'online',
     labels: { pool: 'gpu' },
     lastStatus: status(2),
+    // busy for ten minutes: flagged
+    pressureHighSince: new Date(Date.now() - 10 * 60_000),
   });
-  const cpu1 = await f.machine({ hostname: 'cpu-1', connectionState: 'offline', labels: { pool: 'cpu' } });
+  // Its host was busy when it went away: an offline machine is never flagged.
+  const cpu1 = await f.machine({
+    hostname: 'cpu-1',
+    connectionState: 'offline',
+    labels: { pool: 'cpu' },
+    pressureHighSince: new Date(Date.now() - 10 * 60_000),
+  });
   const cpu2 = await f.machine({
     hostname: 'cpu-2',
     connectionState: 'online',
@@ -46,7 +54,13 @@ beforeAll(async () => {
     driftSha256: 'a'.repeat(64),
     lastStatus: status(1),
   });
-  const cpu3 = await f.machine({ hostname: 'cpu-3', connectionState: 'online', drainingSince: new Date() });
+  // Busy for a minute only: not flagged yet.
+  const cpu3 = await f.machine({
+    hostname: 'cpu-3',
+    connectionState: 'online',
+    drainingSince: new Date(),
+    pressureHighSince: new Date(Date.now() - 60_000),
+  });
   const new1 = await f.machine({ hostname: 'new-1' });
   Object.assign(ids, { gpu1: gpu1.id, cpu1: cpu1.id, cpu2: cpu2.id, cpu3: cpu3.id, new1: new1.id });
   await f.assign(docker.id, gpu1.id, { effectiveLimit: 4 });
@@ -124,6 +138,7 @@ describe('GET /wall/summary', () => {
       neverConnected: 1,
       drifting: 1,
       draining: 1,
+      underPressure: 1,
     });
     expect(s.machines.grid).toEqual([
       [ids.cpu1, 'cpu-1', 'offline', 0, 4],

@@ -14,6 +14,7 @@ export function aWallSummary(overrides: Partial<WallSummary> = {}): WallSummary 
       neverConnected: 1,
       drifting: 1,
       draining: 0,
+      underPressure: 0,
       grid: [
         [id(1), 'build-01', 'online', 3, 4],
         [id(2), 'build-02', 'drifting', 0, 4],

@@ -36,6 +36,7 @@ export const MACHINE_STATUS_LABELS: Record<MachineStatusFilter, string> = {
   drifting: 'Drifting',
   applying: 'Applying',
   failed: 'Apply failed',
+  under_pressure: 'Under pressure',
 };
 
 function Look({ look, title }: { look: StatusLook; title?: string }) {

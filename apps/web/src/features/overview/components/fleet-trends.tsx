@@ -26,6 +26,7 @@ export const STATUS_LOOK: Record<MachineStatusFilter, { label: string; color: st
   drifting: { label: 'Drifting', color: 'var(--warning)' },
   applying: { label: 'Applying config', color: 'var(--info)' },
   failed: { label: 'Apply failed', color: 'var(--danger)' },
+  under_pressure: { label: 'Under pressure', color: 'var(--warning)' },
 };
 
 const RANGE_LABEL: Record<FleetRange, string> = { hour: 'Last hour', day: 'Last day' };

@@ -1,7 +1,8 @@
-import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import type { FleetTrends } from '@paddock/contracts';
 import { describe, expect, it } from 'vitest';
 import { json, renderApp, stubFetch } from '../../../lib/testing';
+import { aWallSummary } from '../../wall/testing';
 import { formatSeconds } from './fleet-trends';
 
 const START = Date.UTC(2026, 10, 23, 10, 0);
@@ -55,6 +56,7 @@ function trends(range: 'hour' | 'day'): FleetTrends {
         { status: 'drifting', count: 0 },
         { status: 'applying', count: 0 },
         { status: 'failed', count: 0 },
+        { status: 'under_pressure', count: 0 },
       ],
     },
     sampledAt: at(n - 1, bucket),
@@ -67,12 +69,70 @@ function stubOverview() {
   return stubFetch(({ url }) => {
     if (url.pathname === '/api/v1/fleet/trends')
       return json(trends(url.searchParams.get('range') === 'day' ? 'day' : 'hour'));
-    if (url.pathname === '/api/v1/machines') return json(page(10));
+    if (url.pathname === '/api/v1/wall/summary') return json(aWallSummary());
     if (url.pathname === '/api/v1/runners') return json(page(3));
     if (url.pathname === '/api/v1/gitlab-instances') return json({ items: [] });
     return undefined;
   });
 }
+
+describe('overview fleet health', () => {
+  it('shows what the wall shows, each figure linking to its list', async () => {
+    const { requests } = stubOverview();
+    renderApp('/');
+    const section = await screen.findByRole('region', { name: 'Fleet health' });
+    const machines = within(section).getByRole('list', { name: 'Machines' });
+    await waitFor(() => expect(within(machines).getAllByRole('listitem')[0]?.textContent).toContain('2of 4'));
+    const href = (name: RegExp) => within(section).getByRole('link', { name }).getAttribute('href');
+    expect(href(/online machines/)).toBe('/machines?status=online');
+    expect(href(/offline machines/)).toBe('/machines?status=offline&status=never_connected');
+    expect(href(/under pressure/)).toBe('/machines?status=under_pressure');
+    const jobs = within(section).getByRole('list', { name: 'Jobs' });
+    expect(within(jobs).getAllByRole('listitem')[2]?.textContent).toContain('38 %');
+    // the longest waits and the tag sets nobody can take lead to those jobs
+    const windows = within(section).getAllByRole('link', { name: 'windows' });
+    expect(windows[0]?.getAttribute('href')).toBe('/jobs?tagSet=windows');
+    expect(within(section).getByText(/no online runner has these tags/)).toBeTruthy();
+    // the page reads the summary with its session, not a display token
+    const read = requests.find((r) => r.url.pathname === '/api/v1/wall/summary');
+    expect(read?.url.searchParams.has('display')).toBe(false);
+  });
+
+  it('follows pushed summaries and new samples without reloading', async () => {
+    const { requests } = stubOverview();
+    const { live } = renderApp('/');
+    const section = await screen.findByRole('region', { name: 'Fleet health' });
+    await waitFor(() =>
+      expect(within(section).getAllByRole('link', { name: 'windows' })).not.toHaveLength(0),
+    );
+    const socket = live.latest();
+    act(() => socket.accept());
+    await waitFor(() => expect(socket.topics).toEqual(expect.arrayContaining(['wall', 'fleet'])));
+
+    const pushed = aWallSummary();
+    pushed.machines.online = 3;
+    pushed.machines.underPressure = 1;
+    act(() => socket.receive({ type: 'wall', topic: 'wall', summary: pushed }));
+    const machines = within(section).getByRole('list', { name: 'Machines' });
+    await waitFor(() => expect(within(machines).getAllByRole('listitem')[0]?.textContent).toContain('3of 4'));
+    expect(within(machines).getAllByRole('listitem')[4]?.textContent).toContain('1');
+    // a wall topic of another filter is not this page's
+    act(() =>
+      socket.receive({
+        type: 'wall',
+        topic: 'wall:label=pool=gpu',
+        summary: { ...pushed, filter: { tags: null, label: 'pool=gpu' } },
+      }),
+    );
+    expect(within(machines).getAllByRole('listitem')[0]?.textContent).toContain('3of 4');
+
+    const trendReads = () => requests.filter((r) => r.url.pathname === '/api/v1/fleet/trends').length;
+    await waitFor(() => expect(trendReads()).toBeGreaterThan(0));
+    const before = trendReads();
+    act(() => socket.receive({ type: 'fleetSampled', at: new Date().toISOString() }));
+    await waitFor(() => expect(trendReads()).toBe(before + 1));
+  });
+});
 
 describe('overview trends', () => {
   it('charts running against capacity, machines by status and queue waits, each figure linking to its list', async () => {

@@ -49,6 +49,7 @@ describe('WallScreen', () => {
     expect(figure('Capacity used').textContent).toContain('38 %');
     expect(figure('Capacity used').textContent).toContain('3 / 8');
     expect(figure('Failures, last hour').textContent).toContain('5');
+    expect(figure('Under pressure').textContent).toBe('Under pressure0');
     const queues = screen.getByRole('table');
     expect(within(queues).getByRole('rowheader', { name: 'windows' }).closest('tr')?.textContent).toContain(
       '21 min',

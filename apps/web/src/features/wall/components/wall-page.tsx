@@ -137,6 +137,12 @@ function WallBody({ summary }: { summary: WallSummary }) {
           tone={machines.drifting > 0 ? 'warn' : undefined}
         />
         <Figure label="Draining" value={n(machines.draining)} />
+        <Figure
+          label="Under pressure"
+          value={n(machines.underPressure)}
+          detail={machines.underPressure > 0 ? 'hosts over 90 % CPU or memory' : undefined}
+          tone={machines.underPressure > 0 ? 'warn' : undefined}
+        />
         <Figure label="Jobs running" value={n(jobs.running)} />
         <Figure label="Jobs pending" value={n(jobs.pending)} />
         <Figure
