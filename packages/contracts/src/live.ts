@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id } from './common.js';
+import { Id, Timestamp } from './common.js';
 import { Machine } from './machines.js';
 import { RolloutStatus } from './revisions.js';
 import { RegistrationProgress } from './runners.js';
@@ -15,11 +15,17 @@ import { WallSummary, WallTopic } from './wall.js';
  * - `trace:<jobId>`: the log of one job (a job id from `GET /api/v1/jobs`), as `trace` pieces each carrying its
  *   byte offset, then `traceEnd` when the job has ended. Subscribe with `offset` (the bytes already held) to
  *   resume after a reconnect; the server sends only what follows it.
+ * - `fleet`: the fleet sampler took a new sample (once a minute), as `fleetSampled`: trends and concurrency charts
+ *   read again
+ * - `gitlab`: a GitLab sync run ended (runners, managers and jobs were read again), as `gitlabSynced`: runner
+ *   pages, queues and job lists read again
  * - `wall`, `wall:tags=<tag set key>`, `wall:label=<key=value>`: a wall screen's summary (see `wall.ts`), as `wall`
  *   messages at most once a second while machines change and every 15 s regardless.
  */
 export const LiveTopic = z.union([
   z.literal('machines'),
+  z.literal('fleet'),
+  z.literal('gitlab'),
   z.templateLiteral(['machine:', Id]),
   z.templateLiteral(['rollout:', Id]),
   z.templateLiteral(['registration:', Id]),
@@ -53,6 +59,10 @@ export const LiveServerMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('traceError'), jobId: Id, message: z.string() }),
   /** the whole summary of a wall topic (never a diff) */
   z.object({ type: z.literal('wall'), topic: WallTopic, summary: WallSummary }),
+  /** the fleet sample of the minute starting `at` is written */
+  z.object({ type: z.literal('fleetSampled'), at: Timestamp }),
+  /** a GitLab sync run ended at `at` */
+  z.object({ type: z.literal('gitlabSynced'), at: Timestamp }),
   z.object({ type: z.literal('error'), message: z.string() }),
 ]);
 export type LiveServerMessage = z.infer<typeof LiveServerMessage>;

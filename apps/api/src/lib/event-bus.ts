@@ -22,6 +22,10 @@ export type BusEvent =
   | { topic: 'sessions.revoked'; userIds: string[] }
   /** these display tokens were revoked: close the wall screens using them */
   | { topic: 'display.revoked'; tokenIds: string[] }
+  /** the fleet sampler wrote the sample of the minute starting `at`: trend charts have a new point */
+  | { topic: 'fleet.sampled'; at: string }
+  /** a GitLab sync run ended: runners and job data were read again */
+  | { topic: 'gitlab.synced'; gitlabInstanceId: string; at: string }
   /** one step of a runner registration, for the browser that started it */
   | ({ topic: 'runner.registration' } & RegistrationProgress);
 

@@ -187,6 +187,14 @@ export default fp(
           }
         }
       }
+      if (event.topic === 'gitlab.synced') {
+        for (const c of clients) if (c.topics.has('gitlab')) send(c, { type: 'gitlabSynced', at: event.at });
+        // Job counts and waits on the walls come from the same data.
+        wall.changed();
+      }
+      if (event.topic === 'fleet.sampled') {
+        for (const c of clients) if (c.topics.has('fleet')) send(c, { type: 'fleetSampled', at: event.at });
+      }
       if (event.topic === 'runner.registration') {
         const { topic: _topic, ...registration } = event;
         for (const c of clients)

@@ -20,11 +20,19 @@ export default fp(
   async function fleetSamplerPlugin(app: FastifyInstance, opts: { intervalMs?: number }) {
     const intervalMs = opts.intervalMs ?? FLEET_SAMPLE_INTERVAL_MS;
     const log = app.log.child({ module: 'fleet-sampler' });
-    const sampler = fleetSampler({
+    const inner = fleetSampler({
       repo: fleetRepository(app.db.prisma),
       jobs: jobsRepository(app.db.prisma),
       pool: app.db.pool,
     });
+    // Browsers showing trends hear of each new minute, on every replica, instead of polling for it.
+    const sampler: FleetSampler = {
+      async sampleNow(now) {
+        const result = await inner.sampleNow(now);
+        if (result.written) await app.events.publish({ topic: 'fleet.sampled', at: result.at.toISOString() });
+        return result;
+      },
+    };
     app.decorate('fleetSampler', sampler);
     if (intervalMs <= 0) return;
 

@@ -3,8 +3,10 @@
  * over the hour, fifteen-minute buckets over the day, the busiest minute per bucket, gaps as nulls, and a runner's
  * running jobs from GitLab's job data against its machines' limits.
  */
-import type { FleetConcurrency, FleetTrends } from '@paddock/contracts';
+import type { AddressInfo } from 'node:net';
+import type { FleetConcurrency, FleetTrends, LiveServerMessage } from '@paddock/contracts';
 import { beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { factories } from '../../../test/support/factories.js';
 import { useTestApp } from '../../../test/support/test-db.js';
 import { jobsRepository, type GitlabJobInput } from '../jobs/jobs.repository.js';
@@ -137,6 +139,7 @@ describe('GET /api/v1/fleet/trends', () => {
     expect([count('online'), count('offline'), count('never_connected'), count('draining')]).toEqual([
       1, 1, 1, 1,
     ]);
+    expect(count('under_pressure')).toBe(0);
   });
 
   it('gives fifteen-minute buckets over the last day, each its busiest minute', async () => {
@@ -210,5 +213,64 @@ describe('GET /api/v1/fleet/concurrency', () => {
       url: '/api/v1/fleet/concurrency?machineId=01930000-0000-7000-8000-000000000000',
     });
     expect(missing.statusCode).toBe(404);
+  });
+});
+
+describe('the fleet and gitlab topics of /live', () => {
+  it('tells subscribers of each new sample, and only them', async () => {
+    await ctx.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = ctx.app.server.address() as AddressInfo;
+    const open = async () => {
+      const socket = new WebSocket(`ws://127.0.0.1:${port}/live`, {
+        headers: { authorization: ctx.admin.bearer },
+      });
+      const messages: LiveServerMessage[] = [];
+      socket.on('message', (d: Buffer) => messages.push(JSON.parse(d.toString()) as LiveServerMessage));
+      await new Promise((resolve, reject) => {
+        socket.once('open', resolve);
+        socket.once('error', reject);
+      });
+      return { socket, messages };
+    };
+    const watching = await open();
+    const other = await open();
+    watching.socket.send(JSON.stringify({ type: 'subscribe', topic: 'fleet' }));
+    await expect.poll(() => watching.messages.some((m) => m.type === 'subscribed')).toBe(true);
+
+    // A minute nobody sampled yet: the pass writes it and says so.
+    const result = await ctx.app.fleetSampler.sampleNow(minute(5));
+    expect(result.written).toBe(true);
+    await expect
+      .poll(() => watching.messages.find((m) => m.type === 'fleetSampled'))
+      .toEqual({ type: 'fleetSampled', at: minute(5).toISOString() });
+    // The same minute again writes nothing and tells nobody.
+    expect((await ctx.app.fleetSampler.sampleNow(minute(5))).written).toBe(false);
+    // Frames arrive in order: once the answer to a later subscription is in, nothing else was sent before it.
+    watching.socket.send(JSON.stringify({ type: 'subscribe', topic: 'machines' }));
+    await expect
+      .poll(() => watching.messages.some((m) => m.type === 'subscribed' && m.topic === 'machines'))
+      .toBe(true);
+    expect(watching.messages.filter((m) => m.type === 'fleetSampled')).toHaveLength(1);
+    expect(other.messages.some((m) => m.type === 'fleetSampled')).toBe(false);
+    watching.socket.close();
+    other.socket.close();
+  });
+
+  it('tells subscribers of the gitlab topic when a GitLab sync run ended', async () => {
+    const { port } = ctx.app.server.address() as AddressInfo;
+    const socket = new WebSocket(`ws://127.0.0.1:${port}/live`, {
+      headers: { authorization: ctx.admin.bearer },
+    });
+    const messages: LiveServerMessage[] = [];
+    socket.on('message', (d: Buffer) => messages.push(JSON.parse(d.toString()) as LiveServerMessage));
+    await new Promise((resolve) => socket.once('open', resolve));
+    socket.send(JSON.stringify({ type: 'subscribe', topic: 'gitlab' }));
+    await expect.poll(() => messages.some((m) => m.type === 'subscribed')).toBe(true);
+    const at = new Date().toISOString();
+    await ctx.app.events.publish({ topic: 'gitlab.synced', gitlabInstanceId: ids.a!, at });
+    await expect
+      .poll(() => messages.find((m) => m.type === 'gitlabSynced'))
+      .toEqual({ type: 'gitlabSynced', at });
+    socket.close();
   });
 });

@@ -6,6 +6,7 @@
 import type { GitlabSyncRun, GitlabSyncStatus, RunnerDetail } from '@paddock/contracts';
 import { GitlabSimulator, manualClock, type ManualClock } from '@paddock/gitlab-sim';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import type { BusEvent } from '../../lib/event-bus.js';
 import { buildApp } from '../../app.js';
 import { createDatabase } from '../../db/client.js';
 import { factories } from '../../../test/support/factories.js';
@@ -330,6 +331,29 @@ describe('GitLab sync: jobs', () => {
 });
 
 describe('GitLab sync: one replica at a time', () => {
+  it('announces each run it made, and none it skipped', async () => {
+    const { instance } = await connectedGitlab();
+    const heard: BusEvent[] = [];
+    const stop = ctx.app.events.subscribe((event) => {
+      if (event.topic === 'gitlab.synced') heard.push(event);
+    });
+    try {
+      const run = await sync(instance.id);
+      expect(heard).toEqual([{ topic: 'gitlab.synced', gitlabInstanceId: instance.id, at: run.finishedAt }]);
+      const other = await ctx.db.pool.connect();
+      try {
+        await other.query('SELECT pg_advisory_lock($1, hashtext($2))', [0x676c7379, instance.id]);
+        expect((await ctx.app.gitlabSync.syncInstance(instance.id)).status).toBe('skipped');
+      } finally {
+        await other.query('SELECT pg_advisory_unlock_all()');
+        other.release();
+      }
+      expect(heard).toHaveLength(1);
+    } finally {
+      stop();
+    }
+  });
+
   it('skips a GitLab whose lock another replica holds, and runs once it is free', async () => {
     const { sim, instance } = await connectedGitlab();
     const other = await ctx.db.pool.connect();

@@ -55,6 +55,8 @@ export interface GitlabSyncDeps extends GitlabSyncOptions {
   intervalMs: number;
   log: FastifyBaseLogger;
   now?: () => Date;
+  /** after each run, failed or not: the app tells browsers and the other replicas */
+  onRun?: (instanceId: string, run: GitlabSyncRun) => Promise<void> | void;
 }
 
 export type SyncOutcome =
@@ -114,6 +116,12 @@ export function gitlabSyncService(deps: GitlabSyncDeps) {
     };
     lastRuns.set(instanceId, result);
     log.info({ gitlabInstanceId: instanceId, ...result }, 'GitLab sync run');
+    try {
+      await deps.onRun?.(instanceId, result);
+    } catch (err) {
+      // Telling others is best effort: the data is stored either way.
+      log.warn({ err, gitlabInstanceId: instanceId }, 'could not announce a GitLab sync run');
+    }
     return { status: 'done', run: result };
   }
 

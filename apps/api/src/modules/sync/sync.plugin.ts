@@ -27,6 +27,8 @@ export default fp(
       pool: app.db.pool,
       intervalMs,
       log,
+      onRun: (gitlabInstanceId, run) =>
+        app.events.publish({ topic: 'gitlab.synced', gitlabInstanceId, at: run.finishedAt }),
     });
     app.decorate('gitlabSync', service);
 

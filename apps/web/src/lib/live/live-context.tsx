@@ -34,3 +34,12 @@ export function useLiveTopic(topic: LiveTopic | null): void {
   const connection = useLiveConnection();
   useEffect(() => (topic === null ? undefined : connection.subscribe(topic)), [connection, topic]);
 }
+
+/**
+ * For data the server announces but does not push (a topic saying "read again"): subscribes to `topic` and gives
+ * the interval to poll at meanwhile, `false` while the socket is live.
+ */
+export function useLiveRefresh(topic: LiveTopic, pollWhileOfflineMs: number): number | false {
+  useLiveTopic(topic);
+  return useIsLive() ? false : pollWhileOfflineMs;
+}

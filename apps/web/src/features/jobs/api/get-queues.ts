@@ -1,9 +1,13 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
 import { JobList, TagSetQueueList } from '@paddock/contracts';
 import { apiGet, toQueryString } from '../../../lib/api-client';
+import { useLiveRefresh } from '../../../lib/live/live-context';
 
-/** How often queues are read again: job data itself is read from GitLab on an interval. */
-export const QUEUES_REFRESH_MS = 10_000;
+/**
+ * Job data is read from GitLab by the sync; the `gitlab` topic says when a run ended, and the live bridge then
+ * invalidates every `jobs` query. Only while the socket is down are queues polled, this often.
+ */
+export const QUEUES_POLL_OFFLINE_MS = 10_000;
 
 export const jobsKey = ['jobs'] as const;
 
@@ -11,11 +15,11 @@ export const queuesQueryOptions = () =>
   queryOptions({
     queryKey: [...jobsKey, 'queues'],
     queryFn: ({ signal }) => apiGet('/api/v1/jobs/queues', TagSetQueueList, { signal }),
-    refetchInterval: QUEUES_REFRESH_MS,
   });
 
 export function useQueues() {
-  return useQuery(queuesQueryOptions());
+  const refetchInterval = useLiveRefresh('gitlab', QUEUES_POLL_OFFLINE_MS);
+  return useQuery({ ...queuesQueryOptions(), refetchInterval });
 }
 
 export interface JobListParams {
@@ -37,9 +41,9 @@ export const jobListQueryOptions = (params: JobListParams) =>
         JobList,
         { signal },
       ),
-    refetchInterval: QUEUES_REFRESH_MS,
   });
 
 export function useJobList(params: JobListParams) {
-  return useQuery(jobListQueryOptions(params));
+  const refetchInterval = useLiveRefresh('gitlab', QUEUES_POLL_OFFLINE_MS);
+  return useQuery({ ...jobListQueryOptions(params), refetchInterval });
 }

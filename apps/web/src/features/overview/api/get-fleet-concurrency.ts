@@ -1,7 +1,7 @@
 import { keepPreviousData, queryOptions, useQuery } from '@tanstack/react-query';
 import { FleetConcurrency, type FleetRange } from '@paddock/contracts';
 import { apiGet, toQueryString } from '../../../lib/api-client';
-import { FLEET_TRENDS_REFRESH_MS, fleetKey } from './get-fleet-trends';
+import { fleetKey, useFleetSamplesLive } from './get-fleet-trends';
 
 /** Running jobs against the limit of one machine or one runner over time. */
 export type ConcurrencySubject = { machineId: string } | { runnerId: string };
@@ -13,10 +13,10 @@ export const fleetConcurrencyQueryOptions = (subject: ConcurrencySubject, range:
       apiGet(`/api/v1/fleet/concurrency${toQueryString({ ...subject, range })}`, FleetConcurrency, {
         signal,
       }),
-    refetchInterval: FLEET_TRENDS_REFRESH_MS,
     placeholderData: keepPreviousData,
   });
 
 export function useFleetConcurrency(subject: ConcurrencySubject, range: FleetRange) {
-  return useQuery(fleetConcurrencyQueryOptions(subject, range));
+  const refetchInterval = useFleetSamplesLive();
+  return useQuery({ ...fleetConcurrencyQueryOptions(subject, range), refetchInterval });
 }

@@ -1,38 +1,27 @@
 import { Link } from '@tanstack/react-router';
-import type { ReactNode } from 'react';
-import type { ConnectionState } from '@paddock/contracts';
 import { ErrorState } from '../../../components/ui/error-state';
 import { PageHeader } from '../../../components/ui/page-header';
 import { StatusBadge } from '../../../components/ui/status-badge';
 import { useDocumentTitle } from '../../../lib/use-document-title';
 import { useGitlabInstances } from '../../gitlab/api/get-gitlab-instances';
-import { useMachines } from '../../machines/api/get-machines';
-import { CONNECTION_LOOK } from '../../machines/components/machine-status';
 import { useRunners } from '../../runners/api/get-runners';
+import { FleetHealthSection, useFleetHealth } from './fleet-health';
 import { FleetTrendsSection } from './fleet-trends';
+import { Stat } from './stat';
 
-/** Counts only need `total`, so each list asks for a single item. */
+/** Counts only need `total`, so the list asks for a single item. */
 const COUNT_ONLY = { limit: 1 } as const;
 
 export function OverviewPage() {
   useDocumentTitle('Overview');
-  const machines = useMachines(COUNT_ONLY);
-  const online = useMachines({ ...COUNT_ONLY, status: ['online'] });
-  const offline = useMachines({ ...COUNT_ONLY, status: ['offline'] });
-  const neverConnected = useMachines({ ...COUNT_ONLY, status: ['never_connected'] });
+  const health = useFleetHealth();
   const runners = useRunners(COUNT_ONLY);
   const gitlab = useGitlabInstances();
 
-  const queries = [machines, online, offline, neverConnected, runners, gitlab];
-  const failed = queries.filter((q) => q.isError);
-  const byState: Record<ConnectionState, number | undefined> = {
-    online: online.data?.total,
-    offline: offline.data?.total,
-    never_connected: neverConnected.data?.total,
-  };
+  const failed = [runners, gitlab].filter((q) => q.isError);
   const counts = {
     gitlab: gitlab.data?.items.length,
-    machines: machines.data?.total,
+    machines: health.data?.machines.total,
     runners: runners.data?.total,
   };
   const loaded = counts.gitlab !== undefined && counts.machines !== undefined && counts.runners !== undefined;
@@ -50,25 +39,13 @@ export function OverviewPage() {
         />
       ) : null}
       {setupIncomplete ? <GettingStarted counts={counts} /> : null}
+      <FleetHealthSection health={health} />
       <section className="section" aria-labelledby="overview-fleet">
         <h2 id="overview-fleet">Fleet</h2>
         <ul className="stats">
           <Stat label="Machines" value={counts.machines}>
             <Link to="/machines">All machines</Link>
           </Stat>
-          {(['online', 'offline', 'never_connected'] as const).map((state) => (
-            <Stat
-              key={state}
-              label={
-                <StatusBadge tone={CONNECTION_LOOK[state].tone}>{CONNECTION_LOOK[state].label}</StatusBadge>
-              }
-              value={byState[state]}
-            >
-              <Link to="/machines" search={{ status: [state] }}>
-                Show {CONNECTION_LOOK[state].label.toLowerCase()} machines
-              </Link>
-            </Stat>
-          ))}
           <Stat label="Runners" value={counts.runners}>
             <Link to="/runners">All runners</Link>
           </Stat>
@@ -79,26 +56,6 @@ export function OverviewPage() {
       </section>
       <FleetTrendsSection />
     </div>
-  );
-}
-
-function Stat({
-  label,
-  value,
-  children,
-}: {
-  label: ReactNode;
-  value: number | undefined;
-  children?: ReactNode;
-}) {
-  return (
-    <li className="stat">
-      <span className="stat-label">{label}</span>
-      <span className="stat-value">
-        {value === undefined ? <span aria-label="loading">…</span> : value.toLocaleString()}
-      </span>
-      {children ? <span className="stat-link">{children}</span> : null}
-    </li>
   );
 }
 

@@ -2,6 +2,7 @@ import { keepPreviousData, queryOptions, useQuery } from '@tanstack/react-query'
 import { RunnerPage } from '@paddock/contracts';
 import type { ListRunnersQuery } from '@paddock/contracts';
 import { apiGet, toQueryString } from '../../../lib/api-client';
+import { useLiveTopic } from '../../../lib/live/live-context';
 
 export type RunnerListParams = Partial<ListRunnersQuery>;
 
@@ -27,6 +28,8 @@ export const runnersQueryOptions = (params: RunnerListParams) =>
     placeholderData: keepPreviousData,
   });
 
+/** A runner list, read again (through the live bridge) after each GitLab sync run, which updates their status. */
 export function useRunners(params: RunnerListParams) {
+  useLiveTopic('gitlab');
   return useQuery(runnersQueryOptions(params));
 }
