@@ -1,12 +1,20 @@
 /// <reference types="vitest/config" />
 import react from '@vitejs/plugin-react';
+import { fileURLToPath } from 'node:url';
 import { defaultClientConditions, defineConfig } from 'vite';
+import { bundleReportPlugin } from './build/bundle-report-plugin.js';
 
 // In development the API runs on its own port; production serves this build from the API itself.
 const apiTarget = process.env.PADDOCK_API_URL ?? 'http://127.0.0.1:3000';
 
 export default defineConfig({
-  plugins: [react()],
+  plugins: [
+    react(),
+    // Builds only: per-route gzip sizes for bench/, and a failed build when the wall screen outgrows its budget.
+    bundleReportPlugin({
+      reportFile: fileURLToPath(new URL('../../bench/results/bundle-sizes.json', import.meta.url)),
+    }),
+  ],
   resolve: {
     // Workspace packages resolve to their TypeScript sources, so contract changes need no rebuild.
     conditions: ['@paddock/source', ...defaultClientConditions],
@@ -27,7 +35,7 @@ export default defineConfig({
     outDir: 'dist',
     emptyOutDir: true,
     sourcemap: true,
-    // dist/.vite/manifest.json: which chunks each page loads (bench/bundle-sizes.ts reads it)
+    // dist/.vite/manifest.json: which chunks each page loads (build/route-bundles.ts reads it)
     manifest: true,
     rolldownOptions: {
       output: {
