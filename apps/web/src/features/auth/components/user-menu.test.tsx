@@ -60,6 +60,24 @@ describe('UserMenu', () => {
     expect(router.state.location.pathname).toBe('/login');
   });
 
+  it('gives focus to its button when the sign-out-everywhere dialog is cancelled', async () => {
+    const { requests } = serve();
+    renderApp('/gitlab');
+    const { button, panel } = await openMenu();
+
+    fireEvent.click(within(panel).getByRole('button', { name: 'Sign out everywhere' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Sign out everywhere?' });
+    expect(button.getAttribute('aria-expanded')).toBe('false');
+    const cancel = within(dialog).getByRole('button', { name: 'Cancel' });
+    cancel.focus();
+    fireEvent.click(cancel);
+
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    // The item that opened the dialog is hidden with the panel: focus must not stay in the closed dialog.
+    expect(document.activeElement).toBe(button);
+    expect(requests.some((r) => r.url.pathname === '/api/v1/auth/logout-everywhere')).toBe(false);
+  });
+
   it('signs out everywhere after confirmation', async () => {
     const { requests } = serve();
     renderApp('/gitlab');

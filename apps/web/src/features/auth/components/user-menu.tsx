@@ -20,6 +20,15 @@ export function UserMenu() {
   const rootRef = useRef<HTMLDivElement>(null);
   const buttonRef = useRef<HTMLButtonElement>(null);
 
+  // "Sign out everywhere" is hidden with the panel by the time its dialog closes, so the browser cannot give
+  // focus back to it and would drop it on the page: the menu's button takes it instead. This runs after the
+  // dialog's own effect has closed it (child effects first), when the button is no longer inert.
+  const wasConfirming = useRef(false);
+  useEffect(() => {
+    if (wasConfirming.current && !confirming) buttonRef.current?.focus();
+    wasConfirming.current = confirming;
+  }, [confirming]);
+
   useEffect(() => {
     if (!open) return;
     const closeOutside = (event: MouseEvent) => {
