@@ -238,12 +238,21 @@ function countSpecs(suites) {
   return n;
 }
 
+/** The long fault scenarios (e2e/faults), against the built processes. */
+function faults(args) {
+  ensureInstalled();
+  if (build() !== 0) process.exit(1);
+  say('fault scenarios (e2e/faults)');
+  process.exit(run(bin('vitest'), ['run', '--config', 'e2e/faults/vitest.config.ts', ...args]));
+}
+
 const command = process.argv[2];
 if (command === 'start') await start();
 else if (command === 'test') await test();
+else if (command === 'faults') faults(process.argv.slice(3));
 else if (command === 'install') ensureInstalled();
 else if (command === 'admin') admin(process.argv.slice(3));
 else {
-  console.error('usage: node scripts/paddock.mjs start|test|install|admin');
+  console.error('usage: node scripts/paddock.mjs start|test|faults|install|admin');
   process.exit(2);
 }
