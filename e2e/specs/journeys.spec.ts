@@ -324,6 +324,17 @@ test('c: a wall screen shows a machine going offline within three heartbeats, an
         .first(),
     ).toBeVisible({ timeout: 60_000 });
 
+    // The signed-in overview shows the same health, live, without a reload.
+    await page.goto('/');
+    const health = page.getByRole('region', { name: 'Fleet health' });
+    const stat = (label: string) =>
+      health
+        .getByRole('list', { name: 'Machines' })
+        .getByRole('listitem')
+        .filter({ has: page.locator('.stat-label', { hasText: label }) })
+        .locator('.stat-value');
+    await expect(stat('Online')).toHaveText('3', { timeout: 30_000 });
+
     const host = fleet.host('journey-03');
     await fleet.stopAgent(host);
     const stoppedAt = Date.now();
@@ -335,8 +346,11 @@ test('c: a wall screen shows a machine going offline within three heartbeats, an
       description: `${Date.now() - stoppedAt} ms (heartbeat ${HEARTBEAT_MS} ms)`,
     });
     await wall.screenshot({ path: path.join(shots, 'journey-c.png') });
+    await expect(stat('Offline')).toHaveText('1', { timeout: 5_000 });
+    await expect(stat('Online')).toHaveText('2');
     fleet.startAgent(host);
     await expect(figure('Online')).toHaveText(/^Online\s*3\s*of 3$/, { timeout: 30_000 });
+    await expect(stat('Online')).toHaveText('3', { timeout: 5_000 });
   } finally {
     await kiosk.close();
   }
