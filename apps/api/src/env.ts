@@ -7,6 +7,17 @@ import { z } from 'zod';
 
 const Port = z.coerce.number().int().min(0).max(65535);
 
+/**
+ * Days to keep jobs or samples: 0 keeps them forever. One day is refused: the longest chart reads the last 24 hours
+ * from bucket boundaries up to 15 minutes earlier, so a day's retention would cut its first bucket short.
+ */
+const RetentionDays = z.coerce
+  .number()
+  .int()
+  .refine((days) => days === 0 || (days >= 2 && days <= 36_500), {
+    message: 'must be 0 (keep forever) or between 2 and 36500 days',
+  });
+
 /** 32 bytes, given as 64 hex characters or as base64. */
 const SecretKey = z.string().refine((v) => decodeSecretKey(v) !== null, {
   message: 'must be 32 bytes as 64 hex characters or base64 (generate one with: openssl rand -base64 32)',
@@ -113,6 +124,28 @@ export const EnvSchema = z
     PADDOCK_COOKIE_SECURE: z.enum(['auto', 'always']).default('auto'),
     /** audit events older than this many days are deleted (0 keeps them forever) */
     PADDOCK_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(365),
+    /** finished jobs are deleted this many days after they finished (0 keeps them forever) */
+    PADDOCK_JOB_RETENTION_DAYS: RetentionDays.default(30),
+    /** fleet samples are deleted after this many days (0 keeps them forever): one row per machine per minute, and
+     * the charts read one day at most */
+    PADDOCK_FLEET_SAMPLE_RETENTION_DAYS: RetentionDays.default(2),
+    /**
+     * config revisions kept per machine, newest first; its desired, applied and pending revisions and those of a
+     * rollout still under way are kept as well (0 keeps every revision)
+     */
+    PADDOCK_REVISIONS_KEPT: z.coerce
+      .number()
+      .int()
+      .refine((n) => n >= 0 && n <= 100_000, { message: 'must be 0 (keep all) or between 1 and 100000' })
+      .default(50),
+    /** how often old jobs, samples and revisions are deleted (one replica at a time); 0 turns it off */
+    PADDOCK_RETENTION_INTERVAL_MS: z.coerce
+      .number()
+      .int()
+      .refine((ms) => ms === 0 || (ms >= 60_000 && ms <= 86_400_000), {
+        message: 'must be 0 (off) or between 60000 and 86400000',
+      })
+      .default(3_600_000),
     /** loopback port of the embedded database (0 = any free port) */
     PADDOCK_EMBEDDED_DB_PORT: Port.default(0),
   })

@@ -15,6 +15,7 @@ import gitlabInstancesRoutes from './gitlab-instances/gitlab-instances.routes.js
 import jobsRoutes from './jobs/jobs.routes.js';
 import limitsRoutes from './limits/limits.routes.js';
 import machinesRoutes from './machines/machines.routes.js';
+import retentionPlugin from './retention/retention.plugin.js';
 import revisionsRoutes from './revisions/revisions.routes.js';
 import runnersRoutes from './runners/runners.routes.js';
 import syncRoutes from './sync/sync.routes.js';
@@ -34,6 +35,7 @@ export const apiModules: FastifyPluginAsync[] = [
   machineCredentialsRoutes,
   revisionsRoutes,
   limitsRoutes,
+  retentionPlugin,
   runnersRoutes,
   syncRoutes,
   tagsRoutes,

@@ -62,6 +62,8 @@ export function testEnv(overrides: Record<string, string> = {}): Env {
     PADDOCK_GITLAB_SYNC_INTERVAL_MS: '0',
     // Likewise for fleet samples: tests take them with `app.fleetSampler.sampleNow()`.
     PADDOCK_FLEET_SAMPLE_INTERVAL_MS: '0',
+    // And retention: a pass could delete another test's old fixture rows; its own tests run passes directly.
+    PADDOCK_RETENTION_INTERVAL_MS: '0',
     ...overrides,
   });
 }

@@ -198,17 +198,4 @@ describe('fleetSampler.sampleNow', () => {
     expect(results.filter((r) => r.written)).toHaveLength(1);
     expect(await ctx.db.prisma.fleetSample.count()).toBe(6);
   });
-
-  it('deletes samples older than two days', async () => {
-    await ctx.db.prisma.fleetSample.create({
-      data: {
-        at: new Date(NOW.getTime() - 3 * 86_400_000),
-        kind: 'machine',
-        machineId: ids.reporting!,
-        running: 1,
-      },
-    });
-    await ctx.app.fleetSampler.sampleNow(NOW);
-    expect(await ctx.db.prisma.fleetSample.count()).toBe(6);
-  });
 });

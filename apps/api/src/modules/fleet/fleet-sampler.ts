@@ -14,8 +14,6 @@ import { withSamplerLock } from './sampler-lock.js';
 
 /** How often a sample is taken when nothing else is said. */
 export const FLEET_SAMPLE_INTERVAL_MS = 60_000;
-/** Samples are kept this long; the longest chart range is one day. */
-export const FLEET_SAMPLE_RETENTION_MS = 2 * 24 * 60 * 60 * 1000;
 /** Started jobs within this window count in the wait percentiles, as on the queues page. */
 const WAIT_WINDOW_MS = 60 * 60 * 1000;
 
@@ -85,8 +83,8 @@ export function fleetSampler(deps: {
       const result = await withSamplerLock(deps.pool, async (): Promise<SampleResult> => {
         if (await repo.sampledAt(at)) return { written: false, at, reason: 'already_sampled' };
         const sample = await rows(now);
+        // Old samples are deleted by the retention module (PADDOCK_FLEET_SAMPLE_RETENTION_DAYS), in batches.
         await repo.insert(at, sample);
-        await repo.prune(new Date(at.getTime() - FLEET_SAMPLE_RETENTION_MS));
         return {
           written: true,
           at,

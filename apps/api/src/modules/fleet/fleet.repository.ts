@@ -95,12 +95,6 @@ export function fleetRepository(prisma: PrismaClient) {
       return count;
     },
 
-    /** Deletes samples older than `before`; the charts read one day at most. */
-    async prune(before: Date): Promise<number> {
-      return prisma.$executeRaw`
-        DELETE FROM fleet_samples WHERE kind IN ('machine', 'tag_set') AND at < ${before}`;
-    },
-
     async newestSample(): Promise<Date | null> {
       const [row] = await prisma.$queryRaw<Array<{ at: Date | null }>>`
         SELECT max(at) AS at FROM fleet_samples WHERE kind IN ('machine', 'tag_set')`;

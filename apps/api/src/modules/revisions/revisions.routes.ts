@@ -121,7 +121,8 @@ const revisionsRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { access: 'viewer' },
       schema: {
         tags,
-        summary: 'Unified diff of a revision against another (default: the one before), tokens masked',
+        summary:
+          'Unified diff of a revision against another (default: the newest older one kept), tokens masked',
         params: RevisionParams,
         querystring: RevisionDiffQuery,
         response: { 200: RevisionDiff, 404: Problem },
@@ -130,8 +131,14 @@ const revisionsRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const { id, number } = request.params;
       const to = await revisionOr404(id, number);
-      const againstNumber = request.query.against ?? (number > 1 ? number - 1 : null);
-      const from = againstNumber ? await revisionOr404(id, againstNumber) : null;
+      // By default the revision before it, or the nearest older one still kept (retention prunes old ones).
+      const from =
+        request.query.against !== undefined
+          ? await revisionOr404(id, request.query.against)
+          : await prisma.configRevision.findFirst({
+              where: { machineId: id, number: { lt: number } },
+              orderBy: { number: 'desc' },
+            });
       const before = from ? await revisions.renderMasked(from.model) : '';
       const after = await revisions.renderMasked(to.model);
       return {

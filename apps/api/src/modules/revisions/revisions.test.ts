@@ -83,6 +83,27 @@ describe('revisions', () => {
     expect(diff.body).not.toContain(TOKEN);
     expect((await app.inject(`/api/v1/machines/${machineIds[0]}/revisions/99`)).statusCode).toBe(404);
   });
+
+  it('are diffed against the nearest older revision still kept once older ones were pruned', async () => {
+    const machineId = machineIds[1]!;
+    expect((await patchToken({ limit: 5 })).statusCode).toBe(200);
+    const newest = await ctx.db.prisma.configRevision.findFirstOrThrow({
+      where: { machineId },
+      orderBy: { number: 'desc' },
+    });
+    // Retention took the one just before the newest.
+    await ctx.db.prisma.configRevision.delete({
+      where: { machineId_number: { machineId, number: newest.number - 1 } },
+    });
+    const diff = await app.inject(`/api/v1/machines/${machineId}/revisions/${newest.number}/diff`);
+    expect(diff.statusCode, diff.body).toBe(200);
+    expect(diff.json()).toMatchObject({ from: newest.number - 2, to: newest.number });
+    // Asked for by number, a pruned revision is still a 404.
+    const gone = await app.inject(
+      `/api/v1/machines/${machineId}/revisions/${newest.number}/diff?against=${newest.number - 1}`,
+    );
+    expect(gone.statusCode).toBe(404);
+  });
 });
 
 describe('token limits', () => {

@@ -6,7 +6,7 @@ import { machineRevisionKey } from './get-revision';
 export const revisionDiffKey = (id: string, revision: number, against?: number) =>
   [...machineRevisionKey(id, revision), 'diff', against ?? 'previous'] as const;
 
-/** A unified diff of two revisions' config.toml; without `against`, the API compares with the revision before. */
+/** A unified diff of two revisions' config.toml; without `against`, the API compares with the newest older one kept. */
 export function getRevisionDiff(
   id: string,
   revision: number,

@@ -40,7 +40,15 @@ export function RevisionView({ machineId, revision }: { machineId: string; revis
         ) : (
           <>
             {diff.data.from == null ? (
-              <p className="muted">This is the first revision, so every line is new.</p>
+              <p className="muted">
+                {revision.number === 1
+                  ? 'This is the first revision, so every line is new.'
+                  : 'Older revisions are no longer kept, so every line is shown as new.'}
+              </p>
+            ) : diff.data.from !== revision.number - 1 ? (
+              <p className="muted">
+                Compared with revision {diff.data.from}, the nearest older one still kept.
+              </p>
             ) : null}
             <DiffView diff={diff.data.diff} label={`Diff of revision ${revision.number}`} />
           </>
