@@ -66,7 +66,8 @@ WORKDIR /app
 # Manifests and node_modules (pnpm's symlinks are relative, so they stay valid under the same /app).
 COPY --from=prod-deps /app ./
 COPY --from=build /app/packages/contracts/dist packages/contracts/dist
-# The GitLab and gitlab-runner simulators run the demo fleet (only with no GitLab connected, PADDOCK_DEMO=auto).
+# The GitLab and gitlab-runner simulators run the demo fleet (only with no GitLab connected, PADDOCK_DEMO=auto)
+# and the demo hosts of docker-compose.yml's `demo` profile.
 COPY --from=build /app/packages/gitlab-sim/dist packages/gitlab-sim/dist
 COPY --from=build /app/packages/protocol/dist packages/protocol/dist
 COPY --from=build /app/packages/runner-config/dist packages/runner-config/dist
