@@ -50,13 +50,15 @@ export function wallFeed(opts: WallFeedOptions): WallFeed {
       return;
     }
     running.add(topic);
+    // The interval runs from the start of a computation: a summary that takes a while to compute must not
+    // stretch the period by its own length.
+    lastPush.set(topic, Date.now());
     try {
       const summary = await opts.summary(topic);
       if (!closed) opts.deliver(topic, summary);
     } catch (err) {
       opts.log.warn({ err, topic }, 'could not compute a wall summary');
     } finally {
-      lastPush.set(topic, Date.now());
       running.delete(topic);
       if (again.delete(topic)) schedule(topic);
     }

@@ -27,6 +27,9 @@ export const wallSummaryQueryOptions = (
     queryKey: wallSummaryKey(display, filter),
     queryFn: ({ signal }) => getWallSummary(display, filter, signal),
     refetchInterval: pollMs,
+    // Every summary is new as a whole (5,000 tiles of a large fleet): comparing it field by field with the last
+    // one to keep unchanged parts would cost more than it saves.
+    structuralSharing: false,
     // A wall runs for weeks: keep trying through API restarts, but a refused token will not get better.
     retry: (_count, error) => !(isApiError(error) && error.isClientError),
     retryDelay: (attempt) => Math.min(30_000, 1_000 * 2 ** attempt),
