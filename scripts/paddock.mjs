@@ -5,6 +5,8 @@
  *
  *   node scripts/paddock.mjs start   build, then run Paddock (embedded database unless DATABASE_URL is set)
  *   node scripts/paddock.mjs test    build, static checks, unit + integration tests, browser tests, one summary
+ *   node scripts/paddock.mjs bench   build, then every benchmark (bench/RESULTS.md); --only a,b for some
+ *   node scripts/paddock.mjs faults  build, then the long fault scenarios (e2e/faults)
  *   node scripts/paddock.mjs admin   manage accounts (create, reset-password, list); see apps/api/src/cli/admin.ts
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -238,6 +240,36 @@ function countSpecs(suites) {
   return n;
 }
 
+/**
+ * Every benchmark, one after the other (they each load both cores), each rewriting its own section of
+ * bench/RESULTS.md with its command, date, machine, figures and targets. `--only a,b` runs some of them.
+ */
+const BENCHMARKS = ['bundle-sizes', 'login-timing', 'rest-lists', 'config-push', 'wall-grid'];
+
+function bench(args) {
+  const onlyAt = args.indexOf('--only');
+  const only = onlyAt >= 0 ? (args[onlyAt + 1] ?? '').split(',').filter(Boolean) : null;
+  const unknown = (only ?? []).filter((name) => !BENCHMARKS.includes(name));
+  if (unknown.length > 0) {
+    console.error(`unknown benchmark ${unknown.join(', ')}; there are: ${BENCHMARKS.join(', ')}`);
+    process.exit(2);
+  }
+  ensureInstalled();
+  if (build() !== 0) process.exit(1);
+  const results = [];
+  for (const name of only ?? BENCHMARKS) {
+    say(`benchmark ${name}`);
+    const started = Date.now();
+    const status = run(bin('pnpm'), ['--filter', '@paddock/bench', 'run', name], { env: turboEnv });
+    results.push({ name, status, seconds: Math.round((Date.now() - started) / 1000) });
+  }
+  console.log('');
+  for (const r of results)
+    say(`${r.name}: ${r.status === 0 ? 'done' : `failed (exit ${r.status})`} in ${r.seconds} s`);
+  say('figures and targets: bench/RESULTS.md');
+  process.exit(results.some((r) => r.status !== 0) ? 1 : 0);
+}
+
 /** The long fault scenarios (e2e/faults), against the built processes. */
 function faults(args) {
   ensureInstalled();
@@ -250,9 +282,10 @@ const command = process.argv[2];
 if (command === 'start') await start();
 else if (command === 'test') await test();
 else if (command === 'faults') faults(process.argv.slice(3));
+else if (command === 'bench') bench(process.argv.slice(3));
 else if (command === 'install') ensureInstalled();
 else if (command === 'admin') admin(process.argv.slice(3));
 else {
-  console.error('usage: node scripts/paddock.mjs start|test|faults|install|admin');
+  console.error('usage: node scripts/paddock.mjs start|test|bench|faults|install|admin');
   process.exit(2);
 }
