@@ -39,6 +39,7 @@ import dbPlugin from './plugins/db.js';
 import downloadsPlugin from './plugins/downloads.js';
 import errorsPlugin, { frameworkErrorHandler } from './plugins/errors.js';
 import gitlabPlugin from './plugins/gitlab.js';
+import metricsPlugin from './plugins/metrics.js';
 import openapiPlugin from './plugins/openapi.js';
 import requestTextPlugin from './plugins/request-text.js';
 import revisionsPlugin from './plugins/revisions.js';
@@ -124,6 +125,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(dbPlugin, { db: deps.db, secrets: deps.secrets, env, events });
   await app.register(securityHeaders);
   await app.register(authPlugin, { env });
+  await app.register(metricsPlugin, { token: env.PADDOCK_METRICS_TOKEN, version: VERSION });
   await app.register(auditPlugin, { retentionDays: env.PADDOCK_AUDIT_RETENTION_DAYS });
   await app.register(openapiPlugin, { version: VERSION });
   await app.register(gitlabPlugin, {

@@ -35,6 +35,13 @@ export const EnvSchema = z
       .string()
       .regex(/^postgres(ql)?:\/\//, { message: 'must be a postgres:// or postgresql:// URL' })
       .optional(),
+    /** how long opening a database connection may take; past it the request fails with 503 instead of waiting */
+    PADDOCK_DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
+    /**
+     * how long one database statement may run before Postgres cancels it (statement_timeout); a database that
+     * does not answer at all is given up on 2 s later. Either way the request fails with 503, never hangs
+     */
+    PADDOCK_DB_QUERY_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(30_000),
     /** auto: apply pending migrations at start; off: refuse to start on a stale schema */
     PADDOCK_MIGRATE: z.enum(['auto', 'off']).default('auto'),
     PADDOCK_SECRET_KEY: SecretKey.optional(),
@@ -122,6 +129,13 @@ export const EnvSchema = z
     PADDOCK_SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(8_760).default(168),
     /** `auto`: session cookies are Secure when the request came over HTTPS (directly or per X-Forwarded-Proto) */
     PADDOCK_COOKIE_SECURE: z.enum(['auto', 'always']).default('auto'),
+    /** the bearer token Prometheus sends to GET /metrics; unset, only signed-in people and API tokens may read it */
+    PADDOCK_METRICS_TOKEN: z
+      .string()
+      .regex(/^\S{16,512}$/, {
+        message: 'must be 16 to 512 characters without spaces (generate one with: openssl rand -hex 32)',
+      })
+      .optional(),
     /** audit events older than this many days are deleted (0 keeps them forever) */
     PADDOCK_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(365),
     /** finished jobs are deleted this many days after they finished (0 keeps them forever) */
@@ -188,7 +202,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
       result.error.issues.map((issue) => {
         const name = issue.path.join('.') || '(environment)';
         const given = typeof issue.path[0] === 'string' ? cleaned[issue.path[0]] : undefined;
-        const secret = /KEY|URL|PASSWORD/.test(name);
+        const secret = /KEY|URL|PASSWORD|TOKEN/.test(name);
         return `${name}: ${issue.message}${given !== undefined && !secret ? ` (got ${JSON.stringify(given)})` : ''}`;
       }),
     );

@@ -95,6 +95,8 @@ async function main(): Promise<void> {
     const db = createDatabase({
       connectionString: location.connectionString,
       maxConnections: location.embedded ? 8 : 20,
+      connectionTimeoutMs: env.PADDOCK_DB_CONNECT_TIMEOUT_MS,
+      queryTimeoutMs: env.PADDOCK_DB_QUERY_TIMEOUT_MS,
     });
     cleanup.push(() => db.close());
 

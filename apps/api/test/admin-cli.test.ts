@@ -40,7 +40,8 @@ function admin(args: string[], env: Record<string, string>, stdin?: string) {
   );
 }
 
-describe('npm run admin', () => {
+// Each case starts the CLI (under tsx, from the sources) several times, and a server: minutes on a busy machine.
+describe('npm run admin', { timeout: 120_000 }, () => {
   it('creates accounts with a piped or a generated password, and refuses bad input clearly', async () => {
     const database = await createTestDatabase();
     cleanups.push(database.drop);

@@ -283,6 +283,41 @@ describe('the /agent socket', () => {
     );
   });
 
+  it('announces heartbeats at most once a second, without ids, and not as machine changes', async () => {
+    const { machineId, credential, systemId } = await enrolledMachine();
+    const heard: Array<{ topic: string; at: number }> = [];
+    const stop = events.subscribe((event) => {
+      if (event.topic === 'machines.status') heard.push({ topic: event.topic, at: Date.now() });
+      else if (event.topic === 'machines.changed' && event.machineIds.includes(machineId))
+        heard.push({ topic: event.topic, at: Date.now() });
+    });
+    const agent = await TestAgent.connect(credential);
+    try {
+      agent.send(hello(systemId));
+      await agent.next('welcome');
+      // Coming online is a change; what follows is not.
+      await waitFor(
+        async () => heard,
+        (h) => h.some((e) => e.topic === 'machines.changed'),
+        'online announced',
+      );
+      heard.length = 0;
+      const sentAt = Date.now();
+      for (let i = 0; i < 5; i += 1) agent.send(status());
+      await waitFor(
+        async () => heard,
+        (h) => h.some((e) => e.topic === 'machines.status'),
+        'heartbeat news',
+      );
+      expect(heard.filter((e) => e.topic === 'machines.status')).toHaveLength(1);
+      expect(heard.find((e) => e.topic === 'machines.status')!.at - sentAt).toBeGreaterThanOrEqual(900);
+      expect(heard.some((e) => e.topic === 'machines.changed')).toBe(false);
+    } finally {
+      stop();
+      agent.ws.close();
+    }
+  });
+
   it('closes a different major protocol version with a clear reason', async () => {
     const { credential, systemId } = await enrolledMachine();
     const agent = await TestAgent.connect(credential);

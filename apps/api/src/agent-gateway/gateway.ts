@@ -20,6 +20,8 @@ import { gatewayStore } from './store.js';
 
 /** how long machine state changes are collected before one event announces them all */
 const CHANGED_COALESCE_MS = 50;
+/** At most this often a replica says that heartbeats arrived (walls then read running jobs again). */
+const STATUS_ANNOUNCE_MS = 1_000;
 /** machines whose desired revision is read and sent at a time */
 const RECONCILE_SLICE = 1_000;
 
@@ -61,6 +63,7 @@ export default fp(
       secrets: app.secrets,
       replicaId,
       onRetry: (what, err, attempt) => app.log.warn({ err, attempt }, `retrying: ${what}`),
+      onApplied: (seconds) => app.metrics.applyLatency.observe(seconds),
       checkRunnerToken:
         opts.checkRunnerToken ?? runnerTokenCheck({ timeoutMs: app.env.PADDOCK_GITLAB_TIMEOUT_MS }),
     });
@@ -117,6 +120,10 @@ export default fp(
       if (event.topic === 'machines.reconcile') {
         reconcile(event.machineIds);
       }
+      // Rollouts announced while this replica was not listening were lost: every agent here is checked again.
+      if (event.topic === 'events.resumed') {
+        reconcile([...sessions.keys()]);
+      }
       if (event.topic === 'credentials.revoked') {
         const machineIds = new Set(event.machineIds);
         const affected = [...open].filter((s) => machineIds.has(s.machineId));
@@ -152,6 +159,17 @@ export default fp(
     const changed = (ids: string[]) => {
       for (const id of ids) changedIds.add(id);
       changedTimer ??= setTimeout(publishChanged, CHANGED_COALESCE_MS);
+    };
+    // Heartbeats move running jobs and host figures, which the walls show: announced at most once a second per
+    // replica, without ids, since a fleet's heartbeats are hundreds a second and no list needs them one by one.
+    let statusTimer: NodeJS.Timeout | undefined;
+    const statusSeen = () => {
+      statusTimer ??= setTimeout(() => {
+        statusTimer = undefined;
+        void opts.events
+          .publish({ topic: 'machines.status' })
+          .catch((err: unknown) => app.log.warn({ err }, 'could not publish heartbeat news'));
+      }, STATUS_ANNOUNCE_MS);
     };
     // Machines coming and going are handed over in batches, one at a time: when a fleet reconnects after a
     // restart, its fleet budgets are re-split a few times, not once per machine.
@@ -192,6 +210,7 @@ export default fp(
     });
     app.addHook('onClose', async () => {
       clearInterval(sweep);
+      clearTimeout(statusTimer);
       if (changedTimer) {
         clearTimeout(changedTimer);
         publishChanged();
@@ -252,6 +271,7 @@ export default fp(
           requestReconcile: (id) => reconcile([id]),
           onOnline: (id) => healthChanged([id]),
           onChanged: (id) => changed([id]),
+          onStatus: statusSeen,
           onTokensAdopted: (runnerIds) => {
             opts
               .onTokensAdopted?.(runnerIds)
@@ -281,5 +301,5 @@ export default fp(
       },
     );
   },
-  { name: 'agent-gateway', dependencies: ['db'] },
+  { name: 'agent-gateway', dependencies: ['db', 'metrics'] },
 );

@@ -123,6 +123,8 @@ export class AgentSession {
       onOnline: (machineId: string) => void;
       /** the machine's visible state changed */
       onChanged: (machineId: string) => void;
+      /** a heartbeat's status was stored: running jobs and host figures moved, nothing a machine page lists */
+      onStatus?: () => void;
       /** tokens of these runners were rotated by gitlab-runner and adopted: re-render their machines */
       onTokensAdopted: (runnerIds: string[]) => void;
     },
@@ -272,6 +274,7 @@ export class AgentSession {
     if (message.type === 'hello') return this.onHello(message);
     await this.dispatch(message);
     if (message.type !== 'status') this.deps.onChanged(this.machineId);
+    else this.deps.onStatus?.();
   }
 
   private async dispatch(message: Exclude<AgentMessage, Hello>): Promise<void> {

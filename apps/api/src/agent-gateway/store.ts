@@ -26,6 +26,8 @@ export function gatewayStore(deps: {
   checkRunnerToken?: RunnerTokenCheck;
   /** the clock that stamps host-pressure runs (tests move it) */
   now?: () => Date;
+  /** a revision was recorded as applied, this many seconds after it was recorded (the app's metrics) */
+  onApplied?: (seconds: number) => void;
 }) {
   const { prisma, secrets, replicaId } = deps;
   const retry = (what: string) => (err: unknown, attempt: number) => deps.onRetry?.(what, err, attempt);
@@ -44,7 +46,7 @@ export function gatewayStore(deps: {
         // update here: recording a newer revision already superseded them. The `machine_id = ANY` bound keeps the
         // lookup on the (machine_id, number) index however long the revision history grows.
         const ids = answers.map((a) => a.machineId);
-        const rows = await prisma.$queryRaw<Array<{ machine_id: string; number: number }>>`
+        const rows = await prisma.$queryRaw<Array<{ machine_id: string; number: number; created_at: Date }>>`
         WITH answer AS (
           SELECT * FROM unnest(${ids}::uuid[], ${answers.map((a) => a.revision)}::int[],
                                ${answers.map((a) => a.sha256)}::bpchar[]) AS a(machine_id, number, sha256)
@@ -53,7 +55,7 @@ export function gatewayStore(deps: {
             FROM answer a
            WHERE r.machine_id = ANY(${ids}::uuid[])
              AND r.machine_id = a.machine_id AND r.number = a.number AND r.sha256 = a.sha256
-          RETURNING r.machine_id, r.number, r.sha256
+          RETURNING r.machine_id, r.number, r.sha256, r.created_at
         ), moved AS (
           UPDATE machines m
              SET applied_revision = ok.number, applied_sha256 = ok.sha256, disk_sha256 = ok.sha256,
@@ -62,7 +64,10 @@ export function gatewayStore(deps: {
             FROM ok
            WHERE m.id = ok.machine_id AND (m.applied_revision IS NULL OR m.applied_revision <= ok.number)
         )
-        SELECT machine_id::text, number FROM ok`;
+        SELECT machine_id::text, number, created_at FROM ok`;
+        // Clocks of the API and the database may differ slightly: never a negative latency.
+        for (const r of rows)
+          deps.onApplied?.(Math.max(0, (now.getTime() - new Date(r.created_at).getTime()) / 1000));
         const recorded = new Set(rows.map((r) => `${r.machine_id}:${r.number}`));
         return answers.map((a) => recorded.has(`${a.machineId}:${a.revision}`));
       }),
@@ -153,6 +158,14 @@ export function gatewayStore(deps: {
         : null;
       const applied = hello.applied && known?.sha256 === hello.applied.sha256 ? hello.applied : null;
       const now = new Date();
+      if (applied) {
+        // Its `applied` answer may never have been recorded (the API died first, or the database was away): the
+        // hello says it now, so the revision and its rollout stop waiting for an answer that will not come again.
+        await prisma.configRevision.updateMany({
+          where: { machineId, number: applied.number, status: { in: ['pending', 'failed'] } },
+          data: { status: 'applied', appliedAt: now, error: null },
+        });
+      }
       await prisma.machine.update({
         where: { id: machineId },
         data: {

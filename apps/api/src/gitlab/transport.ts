@@ -1,9 +1,9 @@
 /**
  * How every request to one GitLab travels: through that GitLab's concurrency limiter, with a timeout per attempt,
- * `Retry-After` honoured on 429 (a bounded number of times, and never longer than Paddock is willing to wait),
- * redirects refused (a redirect would carry the access token to another address), and every failure turned into
- * one of the typed errors in errors.ts. gitbeaker's resources and Paddock's raw requests share it through
- * `gitbeakerRequester`, so both count against the same limit.
+ * `Retry-After` honoured on 429 (a bounded number of times, and never longer than Paddock is willing to wait), a
+ * failed DELETE tried again, redirects refused (a redirect would carry the access token to another address), and
+ * every failure turned into one of the typed errors in errors.ts. gitbeaker's resources and Paddock's raw
+ * requests share it through `gitbeakerRequester`, so both count against the same limit.
  */
 import type { Users } from '@gitbeaker/rest';
 import {
@@ -25,13 +25,26 @@ export interface TransportOptions {
   limiter: Limiter;
   /** per attempt, from sending the request to the last byte of the answer */
   timeoutMs: number;
-  /** how often a 429 is retried before giving up */
+  /** how often a 429 (or a failed DELETE) is retried before giving up */
   maxRetries: number;
   /** a `Retry-After` longer than this fails at once instead of holding the caller */
   maxRetryWaitMs: number;
   fetch?: typeof globalThis.fetch;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
+  /** told what every attempt came to, a retried 429 included (the app's metrics count them) */
+  onAnswer?: (outcome: GitlabOutcome) => void;
+}
+
+/** What one attempt came to: a 2xx, a 429, another 3xx/4xx, a 5xx, or no answer (timeout, network error). */
+export const GITLAB_OUTCOMES = ['ok', 'rate_limited', 'rejected', 'server_error', 'unreachable'] as const;
+export type GitlabOutcome = (typeof GITLAB_OUTCOMES)[number];
+
+export function outcomeOf(status: number): GitlabOutcome {
+  if (status >= 200 && status < 300) return 'ok';
+  if (status === 429) return 'rate_limited';
+  if (status >= 500) return 'server_error';
+  return 'rejected';
 }
 
 export interface GitlabResponse {
@@ -49,6 +62,16 @@ export interface Transport {
     request?: { headers?: Record<string, string>; body?: string; query?: string; signal?: AbortSignal },
   ): Promise<GitlabResponse>;
 }
+
+/**
+ * A DELETE that fails (5xx, no answer) is tried again, `maxRetries` times with a growing pause: it is idempotent,
+ * and giving up on one can leave something behind in GitLab, such as the runner a failed registration must
+ * remove again. Other methods are not: a POST may have been carried out before its answer was lost, and reads
+ * are repeated by their callers (the next sync run).
+ */
+const retriesFailures = (method: string) => method === 'DELETE';
+/** The pause before the first retry of a failed DELETE, doubled for each further one. */
+const FAILURE_RETRY_MS = 500;
 
 /** Retry-After without a usable value: a short pause, growing with each attempt. */
 const FALLBACK_RETRY_MS = 1000;
@@ -79,9 +102,13 @@ export function createTransport(gitlabUrl: string, options: TransportOptions): T
         redirect: 'manual',
         signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
       });
-      return { response, text: await response.text() };
+      const text = await response.text();
+      options.onAnswer?.(outcomeOf(response.status));
+      return { response, text };
     } catch (error) {
+      // A caller that gave up is not GitLab's failure.
       if (signal?.aborted) throw error;
+      options.onAnswer?.('unreachable');
       if (timeout.aborted) {
         throw new GitlabUnreachableError(
           `${where} did not answer ${method} /${url.pathname.split('/api/v4/')[1] ?? ''} within ${formatMs(options.timeoutMs)}.`,
@@ -99,8 +126,28 @@ export function createTransport(gitlabUrl: string, options: TransportOptions): T
       const headers = { accept: 'application/json', ...request.headers };
       // A throttled GitLab keeps its slot while Paddock waits: more parallel requests would only be throttled too.
       return options.limiter.run(async () => {
+        let failedBefore = false;
         for (let retry = 0; ; retry += 1) {
-          const { response, text } = await attempt(method, url, headers, request.body, request.signal);
+          let answer: { response: Response; text: string };
+          try {
+            answer = await attempt(method, url, headers, request.body, request.signal);
+          } catch (error) {
+            if (!retriesFailures(method) || retry >= options.maxRetries || request.signal?.aborted)
+              throw error;
+            failedBefore = true;
+            await sleep(FAILURE_RETRY_MS * 2 ** retry);
+            continue;
+          }
+          const { response, text } = answer;
+          if (response.status >= 500 && retriesFailures(method) && retry < options.maxRetries) {
+            failedBefore = true;
+            await sleep(FAILURE_RETRY_MS * 2 ** retry);
+            continue;
+          }
+          // The failed attempt did delete it, and only its answer was lost: what was asked for is done.
+          if (response.status === 404 && failedBefore) {
+            return { status: 204, headers: {}, body: null };
+          }
           if (response.status === 429) {
             const waitMs =
               retryAfterMs(response.headers.get('retry-after'), now()) ?? FALLBACK_RETRY_MS * 2 ** retry;

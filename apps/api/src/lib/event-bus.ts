@@ -1,7 +1,8 @@
 /**
  * Events between API replicas: Postgres LISTEN/NOTIFY on one channel, payloads carrying ids only (NOTIFY stops at
  * 8,000 bytes; receivers read the rest from the database). The embedded database has a single process by
- * construction, so it uses the in-process bus.
+ * construction, so it uses the in-process bus. A listener that lost its connection reconnects by itself and then
+ * tells its receivers (`events.resumed`), since notifications sent while it was away are gone for good.
  */
 import type { RegistrationProgress } from '@paddock/contracts';
 import pg from 'pg';
@@ -16,6 +17,8 @@ export type BusEvent =
   | { topic: 'rollout.created'; rolloutId: string }
   /** these machines' state changed (connection, applied/failed, drift): browsers watching them refresh */
   | { topic: 'machines.changed'; machineIds: string[] }
+  /** heartbeats were stored on the replica that sends this (at most once a second): wall summaries refresh */
+  | { topic: 'machines.status' }
   /** an agent credential was revoked: close its socket wherever it is */
   | { topic: 'credentials.revoked'; machineIds: string[] }
   /** these people's sessions ended (logout everywhere, disabled, password changed): close their live sockets */
@@ -27,7 +30,12 @@ export type BusEvent =
   /** a GitLab sync run ended: runners and job data were read again */
   | { topic: 'gitlab.synced'; gitlabInstanceId: string; at: string }
   /** one step of a runner registration, for the browser that started it */
-  | ({ topic: 'runner.registration' } & RegistrationProgress);
+  | ({ topic: 'runner.registration' } & RegistrationProgress)
+  /**
+   * Never published: this replica's listener is back after losing its connection (a database restart), and what
+   * was published meanwhile is lost; receivers re-read from the database what they follow.
+   */
+  | { topic: 'events.resumed' };
 
 export type Handler = (event: BusEvent) => void;
 
@@ -66,6 +74,10 @@ export function createLocalEventBus(log?: FastifyBaseLogger): EventBus {
   };
 }
 
+/** Longest pause between two attempts of the listener to reconnect, and how long one attempt may take. */
+const RECONNECT_CAP_MS = 5_000;
+const CONNECT_TIMEOUT_MS = 10_000;
+
 /** Largest payload sent in one NOTIFY; bigger id lists are split. */
 const MAX_PAYLOAD = 7000;
 
@@ -85,15 +97,25 @@ export function createPgEventBus(opts: {
   log: FastifyBaseLogger;
 }): EventBus {
   const handlers = new Set<Handler>();
-  let client: pg.Client | null = null;
   let closed = false;
   let retry: NodeJS.Timeout | undefined;
   let attempt = 0;
+  let listenedBefore = false;
   let markReady: () => void = () => {};
   const listening = new Promise<void>((resolve) => (markReady = resolve));
 
+  /** The client connecting or listening now; an error of any other (an earlier one, ended) is old news. */
+  let current: pg.Client | null = null;
   const connect = async () => {
-    const c = new pg.Client({ connectionString: opts.connectionString });
+    // TCP keepalive: a connection whose peer vanished without a reset (a partition) is given up on after the
+    // system's probes fail, instead of being listened on forever.
+    const c = new pg.Client({
+      connectionString: opts.connectionString,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    });
+    current = c;
     c.on('notification', (msg) => {
       if (msg.channel !== EVENT_CHANNEL || !msg.payload) return;
       try {
@@ -103,27 +125,37 @@ export function createPgEventBus(opts: {
       }
     });
     c.on('error', (err) => {
+      if (c !== current) return;
       opts.log.warn({ err }, 'event listener lost its connection');
       reconnect();
     });
     try {
       await c.connect();
       await c.query(`LISTEN ${EVENT_CHANNEL}`);
-      client = c;
+      if (closed || c !== current) {
+        await c.end().catch(() => {});
+        return;
+      }
       attempt = 0;
       markReady();
+      if (listenedBefore) {
+        opts.log.info('event listener reconnected; receivers re-read what they may have missed');
+        dispatch(handlers, { topic: 'events.resumed' }, opts.log);
+      }
+      listenedBefore = true;
     } catch (err) {
+      if (c !== current) return;
       opts.log.warn({ err }, 'event listener could not connect; retrying');
-      await c.end().catch(() => {});
       reconnect();
     }
   };
   const reconnect = () => {
     if (closed || retry) return;
-    const old = client;
-    client = null;
+    const old = current;
+    current = null;
     void old?.end().catch(() => {});
-    const delay = Math.min(30_000, 500 * 2 ** attempt++) * Math.random();
+    // One connection per replica: nothing to stampede, and every second without it is a second of lost events.
+    const delay = Math.min(RECONNECT_CAP_MS, 250 * 2 ** attempt++) * Math.random();
     retry = setTimeout(() => {
       retry = undefined;
       void connect();
@@ -151,7 +183,9 @@ export function createPgEventBus(opts: {
       markReady();
       clearTimeout(retry);
       handlers.clear();
-      await client?.end().catch(() => {});
+      const last = current;
+      current = null;
+      await last?.end().catch(() => {});
     },
   };
 }

@@ -55,6 +55,8 @@ const PING_INTERVAL_MS = 30_000;
 
 export interface LiveHub {
   readonly clientCount: number;
+  /** topics those clients are subscribed to, counted per client */
+  readonly subscriptionCount: number;
   /** job logs read from GitLab so far (one read per watched job per interval, whatever the viewers) */
   readonly traceReads: number;
   /** job logs polled now */
@@ -94,6 +96,11 @@ export default fp(
     app.decorate('liveHub', {
       get clientCount() {
         return clients.size;
+      },
+      get subscriptionCount() {
+        let n = 0;
+        for (const c of clients) n += c.topics.size;
+        return n;
       },
       get traceReads() {
         return traces.pollers.polls;
@@ -187,6 +194,7 @@ export default fp(
           }
         }
       }
+      if (event.topic === 'machines.status') wall.changed();
       if (event.topic === 'gitlab.synced') {
         for (const c of clients) if (c.topics.has('gitlab')) send(c, { type: 'gitlabSynced', at: event.at });
         // Job counts and waits on the walls come from the same data.
@@ -325,7 +333,7 @@ export default fp(
           return;
         }
         void initial(client, topic).catch((err: unknown) =>
-          app.log.warn({ err }, 'live initial state failed'),
+          request.log.warn({ err, topic }, 'live initial state failed'),
         );
       });
       socket.on('close', () => forget(client));

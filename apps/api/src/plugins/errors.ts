@@ -8,6 +8,8 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { Prisma } from '../db/client.js';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
+import { GitlabRateLimitedError } from '../gitlab/errors.js';
 import { AppError, RateLimitedError } from '../lib/errors.js';
 
 const PART_NAMES: Record<string, string> = {
@@ -16,6 +18,9 @@ const PART_NAMES: Record<string, string> = {
   params: 'params',
   headers: 'headers',
 };
+
+/** What a client is told to wait before retrying while the database is unreachable. */
+const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 export function problem(
   status: number,
@@ -134,6 +139,7 @@ export default fp(
   async function errorsPlugin(app: FastifyInstance) {
     app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       let body: Problem | null = null;
+      const databaseDown = !(error instanceof AppError) && isDatabaseUnavailable(error);
       if (hasZodFastifySchemaValidationErrors(error)) {
         const part = PART_NAMES[error.validationContext ?? 'body'] ?? 'body';
         body = problem(400, 'validation_failed', 'Invalid request', {
@@ -154,9 +160,19 @@ export default fp(
         });
       } else if (error instanceof AppError) {
         if (error instanceof RateLimitedError) reply.header('retry-after', String(error.retryAfterSeconds));
+        // GitLab's own wait, passed on: the client's retry would only be throttled again sooner.
+        if (error instanceof GitlabRateLimitedError && error.retryAfterSeconds !== null) {
+          reply.header('retry-after', String(error.retryAfterSeconds));
+        }
         body = problem(error.status, error.code, error.title, {
           ...(error.detail !== undefined && { detail: error.detail }),
           ...(error.errors !== undefined && { errors: error.errors }),
+        });
+      } else if (databaseDown) {
+        // Nothing internal in saying so, and worth saying: the request was fine, a retry will do.
+        reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
+        body = problem(503, 'unavailable', 'Service unavailable', {
+          detail: 'The database is not reachable right now. Try again in a few seconds.',
         });
       } else if (!isResponseSerializationError(error)) {
         body = fromPrisma(error) ?? fromFastify(error);
@@ -165,7 +181,7 @@ export default fp(
         request.log.warn({ code: body.code, errors: body.errors }, body.detail ?? body.title);
       } else {
         request.log.error({ err: error }, 'request failed');
-        const exposed = error instanceof AppError && error.exposesDetail ? body : null;
+        const exposed = (error instanceof AppError && error.exposesDetail) || databaseDown ? body : null;
         body =
           exposed ??
           problem(

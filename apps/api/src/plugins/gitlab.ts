@@ -26,10 +26,11 @@ export default fp(
         timeoutMs: app.env.PADDOCK_GITLAB_TIMEOUT_MS,
         maxRetries: app.env.PADDOCK_GITLAB_MAX_RETRIES,
         maxRetryWaitMs: MAX_RETRY_WAIT_MS,
+        onAnswer: (outcome) => app.metrics.gitlabRequests.inc({ outcome }),
       },
     });
     app.decorate('gitlab', clients);
     app.decorate('checkGitlabConnection', opts.checkConnection ?? gitlabConnectionCheck(clients));
   },
-  { name: 'gitlab', dependencies: ['db'] },
+  { name: 'gitlab', dependencies: ['db', 'metrics'] },
 );

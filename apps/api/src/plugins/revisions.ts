@@ -25,8 +25,12 @@ export default fp(
         secrets: app.secrets,
         events: opts.events,
         render: opts.render,
+        onRollout: ({ actor, revisions }) => {
+          app.metrics.rollouts.inc({ actor: actor.type });
+          app.metrics.revisionsRecorded.inc(revisions);
+        },
       }),
     );
   },
-  { name: 'revisions', dependencies: ['db'] },
+  { name: 'revisions', dependencies: ['db', 'metrics'] },
 );

@@ -45,6 +45,8 @@ export function revisionsService(deps: {
   secrets: SecretBox;
   events: EventBus;
   render: ConfigRenderer;
+  /** a rollout was committed (the app's metrics count them) */
+  onRollout?: (rollout: { actor: Actor; revisions: number }) => void;
 }) {
   const { prisma, secrets, events, render } = deps;
 
@@ -182,7 +184,10 @@ export function revisionsService(deps: {
         { timeout: 60_000 },
       );
       // One event for the whole rollout, however many machines: each replica reads the ids it needs.
-      if (result.rolloutId) await events.publish({ topic: 'rollout.created', rolloutId: result.rolloutId });
+      if (result.rolloutId) {
+        deps.onRollout?.({ actor, revisions: result.revisions.length });
+        await events.publish({ topic: 'rollout.created', rolloutId: result.rolloutId });
+      }
       return result;
     },
 
@@ -236,6 +241,7 @@ export function revisionsService(deps: {
           shortfalls: [],
         };
       });
+      deps.onRollout?.({ actor, revisions: 1 });
       await events.publish({ topic: 'rollout.created', rolloutId: result.rolloutId });
       return result;
     },

@@ -230,7 +230,8 @@ describe('deleting a runner', () => {
 
   it('keeps the runner in Paddock, already off its machines, when GitLab cannot delete it', async () => {
     const runner = await registered('delete later');
-    sim.faults.failNext(1, 503);
+    // A DELETE is tried again after a failure (PADDOCK_GITLAB_MAX_RETRIES, 3): GitLab fails all four attempts.
+    sim.faults.failNext(4, 503);
     const res = await ctx.app.inject({ method: 'DELETE', url: `/api/v1/runners/${runner.id}` });
     expect(res.statusCode).toBe(502);
     expect(await ctx.db.prisma.runner.findUnique({ where: { id: runner.id } })).not.toBeNull();

@@ -27,8 +27,13 @@ export default fp(
       pool: app.db.pool,
       intervalMs,
       log,
-      onRun: (gitlabInstanceId, run) =>
-        app.events.publish({ topic: 'gitlab.synced', gitlabInstanceId, at: run.finishedAt }),
+      onRun: (gitlabInstanceId, run) => {
+        app.metrics.syncDuration.observe(
+          { result: run.error === null ? 'ok' : 'failed' },
+          run.durationMs / 1000,
+        );
+        return app.events.publish({ topic: 'gitlab.synced', gitlabInstanceId, at: run.finishedAt });
+      },
     });
     app.decorate('gitlabSync', service);
 
@@ -39,5 +44,5 @@ export default fp(
       await worker?.stop();
     });
   },
-  { name: 'gitlab-sync', dependencies: ['db', 'gitlab'] },
+  { name: 'gitlab-sync', dependencies: ['db', 'gitlab', 'metrics'] },
 );

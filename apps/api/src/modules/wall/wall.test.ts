@@ -271,6 +271,15 @@ describe('the wall topic of /live', () => {
     labelled.socket.close();
   });
 
+  it('sends a new summary when heartbeats arrive, which move running jobs', async () => {
+    const { socket, messages } = await open();
+    socket.send(JSON.stringify({ type: 'subscribe', topic: 'wall' }));
+    await expect.poll(() => walls(messages).length).toBe(1);
+    await ctx.app.events.publish({ topic: 'machines.status' });
+    await expect.poll(() => walls(messages).length, { timeout: 5_000 }).toBe(2);
+    socket.close();
+  });
+
   it('refuses wall topics it cannot parse', async () => {
     const { socket, messages } = await open();
     socket.send(JSON.stringify({ type: 'subscribe', topic: 'wall:tags=' }));
