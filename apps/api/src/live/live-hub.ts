@@ -110,9 +110,10 @@ export default fp(
       },
     });
 
-    const send = (client: Client, message: LiveServerMessage) => {
-      if (client.socket.readyState === client.socket.OPEN) client.socket.send(JSON.stringify(message));
+    const sendFrame = (client: Client, frame: string) => {
+      if (client.socket.readyState === client.socket.OPEN) client.socket.send(frame);
     };
+    const send = (client: Client, message: LiveServerMessage) => sendFrame(client, JSON.stringify(message));
 
     const isWall = (topic: LiveTopic): topic is WallTopic => topicKind(topic) === 'wall';
     const wall = wallFeed({
@@ -328,7 +329,7 @@ export default fp(
           const offset = parsed.data.type === 'subscribe' ? (parsed.data.offset ?? 0) : 0;
           client.traces.set(
             topic,
-            traces.watch(topic.slice('trace:'.length), offset, (m) => send(client, m)),
+            traces.watch(topic.slice('trace:'.length), offset, (frame) => sendFrame(client, frame)),
           );
           return;
         }

@@ -103,20 +103,42 @@ class JobPoller {
     this.onStop();
   }
 
-  private catchUp(viewer: Viewer): void {
-    while (viewer.offset < this.complete) {
-      const end = utf8Boundary(
-        this.bytes,
-        Math.min(this.complete, viewer.offset + this.options.maxChunkBytes),
-      );
+  /** The pieces from `offset` to what is complete, each at most maxChunkBytes and never inside a character. */
+  private piecesFrom(offset: number): TraceEvent[] {
+    const pieces: TraceEvent[] = [];
+    while (offset < this.complete) {
+      const end = utf8Boundary(this.bytes, Math.min(this.complete, offset + this.options.maxChunkBytes));
       // A character longer than the chunk size cannot happen (4 bytes at most), but never loop forever.
-      const stop = end > viewer.offset ? end : this.complete;
-      viewer.listener({
-        type: 'chunk',
-        offset: viewer.offset,
-        data: this.bytes.subarray(viewer.offset, stop).toString('utf8'),
-      });
-      viewer.offset = stop;
+      const stop = end > offset ? end : this.complete;
+      pieces.push({ type: 'chunk', offset, data: this.bytes.subarray(offset, stop).toString('utf8') });
+      offset = stop;
+    }
+    return pieces;
+  }
+
+  private catchUp(viewer: Viewer): void {
+    for (const piece of this.piecesFrom(viewer.offset)) viewer.listener(piece);
+    viewer.offset = Math.max(viewer.offset, this.complete);
+  }
+
+  /**
+   * Sends every viewer what it lacks. Viewers holding the same bytes (all of them, usually) are handed the same
+   * event objects, decoded once, so a listener can serialise each piece once for hundreds of sockets.
+   */
+  private catchUpAll(): void {
+    const byOffset = new Map<number, Viewer[]>();
+    for (const v of this.viewers) {
+      if (v.offset >= this.complete) continue;
+      const same = byOffset.get(v.offset);
+      if (same) same.push(v);
+      else byOffset.set(v.offset, [v]);
+    }
+    for (const [offset, viewers] of byOffset) {
+      const pieces = this.piecesFrom(offset);
+      for (const v of viewers) {
+        for (const piece of pieces) v.listener(piece);
+        v.offset = this.complete;
+      }
     }
   }
 
@@ -129,17 +151,19 @@ class JobPoller {
       // A trace only grows; a shorter answer (a stale cache upstream) is ignored rather than rewinding viewers.
       if (snapshot.bytes.length >= this.bytes.length) this.bytes = snapshot.bytes;
       this.complete = snapshot.running ? utf8Boundary(this.bytes, this.bytes.length) : this.bytes.length;
-      for (const v of this.viewers) this.catchUp(v);
+      this.catchUpAll();
       if (!snapshot.running) {
         this.running = false;
-        for (const v of this.viewers) v.listener({ type: 'end', size: this.complete });
+        const end: TraceEvent = { type: 'end', size: this.complete };
+        for (const v of this.viewers) v.listener(end);
         this.stop();
         return;
       }
     } catch (err) {
       this.options.onError?.(this.jobKey, err);
       const message = err instanceof Error ? err.message : 'the trace could not be read';
-      for (const v of this.viewers) v.listener({ type: 'error', message });
+      const error: TraceEvent = { type: 'error', message };
+      for (const v of this.viewers) v.listener(error);
     } finally {
       this.polling = false;
     }

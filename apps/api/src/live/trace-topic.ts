@@ -8,7 +8,7 @@ import type { LiveServerMessage } from '@paddock/contracts';
 import type { FastifyBaseLogger } from 'fastify';
 import type { PrismaClient } from '../db/client.js';
 import type { GitlabClients } from '../gitlab/client.js';
-import { TracePollers, type Scheduler, type TraceSnapshot } from './trace-pollers.js';
+import { TracePollers, type Scheduler, type TraceEvent, type TraceSnapshot } from './trace-pollers.js';
 
 /** GitLab job statuses after which the log does not grow any more. */
 const ENDED = new Set(['success', 'failed', 'canceled', 'skipped', 'manual', 'scheduled']);
@@ -58,16 +58,25 @@ export function traceTopic(options: TraceTopicOptions) {
     },
   });
 
+  /** each event's frame, made by the first viewer's listener and reused by the others */
+  const frames = new WeakMap<TraceEvent, string>();
+
   return {
     pollers,
-    /** Sends the job's log from `offset` to `send` until the returned function is called. */
-    watch(jobId: string, offset: number, send: (message: LiveServerMessage) => void): () => void {
+    /**
+     * Sends the job's log from `offset` to `send`, as `/live` frames, until the returned function is called. A
+     * piece many viewers receive is serialised once for all of them.
+     */
+    watch(jobId: string, offset: number, send: (frame: string) => void): () => void {
       const unwatch = pollers.watch(
         jobId,
         (event) => {
-          if (event.type === 'chunk') send({ type: 'trace', jobId, offset: event.offset, data: event.data });
-          else if (event.type === 'end') send({ type: 'traceEnd', jobId, size: event.size });
-          else send({ type: 'traceError', jobId, message: event.message });
+          let frame = frames.get(event);
+          if (frame === undefined) {
+            frame = JSON.stringify(toMessage(jobId, event));
+            frames.set(event, frame);
+          }
+          send(frame);
         },
         offset,
       );
@@ -83,3 +92,9 @@ export function traceTopic(options: TraceTopicOptions) {
   };
 }
 export type TraceTopic = ReturnType<typeof traceTopic>;
+
+function toMessage(jobId: string, event: TraceEvent): LiveServerMessage {
+  if (event.type === 'chunk') return { type: 'trace', jobId, offset: event.offset, data: event.data };
+  if (event.type === 'end') return { type: 'traceEnd', jobId, size: event.size };
+  return { type: 'traceError', jobId, message: event.message };
+}
