@@ -4,7 +4,8 @@
  *
  *   npx pnpm --filter @paddock/bench config-push -- --agents 100,1000,10000
  *     [--pushes 3] [--instant-pushes 1] [--workers auto] [--writes 200] [--no-profile] [--quiet-wait 30]
- *     [--connect-concurrency 50] [--from-json FILE] [--no-write]   (PADDOCK_BENCH_DATABASE_URL for another server)
+ *     [--connect-concurrency 50] [--replicas 1] [--from-json FILE] [--no-write]
+ *     (PADDOCK_BENCH_DATABASE_URL for another server)
  *
  * For each N: a fresh database on the local Postgres with N machines, their agent credentials and one docker
  * runner assigned to all of them (inserted directly: enrollment is not what is measured); the real API in a
@@ -18,11 +19,17 @@
  * `--no-write` leaves both that file and RESULTS.md alone (a quick check with small sizes). The PATCH carries an
  * admin's write API token, made in the benchmark database with the fleet.
  *
+ * `--replicas 2` (issue 8, point 1): two API processes on the one database, each agent worker connected to one of
+ * them (worker k to replica k mod 2, so the agents are split evenly), the PATCH sent to the first; latencies are
+ * also given by the replica that holds the agent's socket, and each replica's RSS and CPU. It writes its own
+ * section (`config-push-replicas`) and raw file ($TMPDIR/paddock-config-push-replicas-results.json) and skips the
+ * disk writes, which belong to the single-replica section.
+ *
  * Targets (issue 4, point 11): 1,000 agents p99 < 150 ms and all done < 250 ms; 10,000 agents p99 < 1 s;
  * 10,000 idle agents under 512 MiB API RSS.
  */
-import { execFileSync, fork, type ChildProcess } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,42 +40,46 @@ import { runnerConfigComparer } from '../apps/agent/src/config-store/compare.js'
 import { writeFileAtomic } from '../apps/agent/src/fs/atomic-write.js';
 import { nodeFileSystem } from '../apps/agent/src/fs/file-system.js';
 import { silentLogger } from '../apps/agent/src/log/logger.js';
-import { createDatabase } from '../apps/api/src/db/client.js';
-import { applyMigrations } from '../apps/api/src/db/migrations.js';
-import { createSecretBox } from '../apps/api/src/lib/secrets.js';
-import { generateToken, hashToken } from '../apps/api/src/lib/tokens.js';
 import type { DesiredModel } from '../apps/api/src/modules/revisions/desired-model.js';
 import { renderConfigToml } from '../apps/api/src/modules/revisions/render.js';
-import { createBenchAdmin } from './lib/auth.js';
-import type { ApiReply, ApiRequest, ApiStats } from './lib/config-push-api.js';
-import type { AgentSpec, ApplyRecord, WorkerReply, WorkerRequest } from './lib/config-push-agents.js';
+import type { ApiStats } from './lib/config-push-api.js';
+import type { ApplyRecord, WorkerReply, WorkerRequest } from './lib/config-push-agents.js';
+import {
+  ApiProcess,
+  commitOfCheckout,
+  cpuNow,
+  cpuSince,
+  createBenchDatabase,
+  forkTs,
+  loadSampler,
+  log,
+  nextMessage,
+  now,
+  RUNNER_SETTINGS,
+  seedFleet,
+  sleep,
+  stopWorkers,
+  TMPFS_MAGIC,
+  uptime,
+  waitQuiet,
+} from './lib/config-push-fleet.js';
 import { summarizeProfile, type CpuProfile } from './lib/cpuprofile.js';
 import {
   medianPush,
   report,
-  type Cpu,
   type DiskResult,
   type FleetResult,
   type PushResult,
+  type ReplicaIdle,
+  type RunInfo,
 } from './lib/config-push-report.js';
+import { replicasReport } from './lib/config-push-replicas-report.js';
 import { mergeLogs, type LogCounts } from './lib/log-counts.js';
-import {
-  cpuMs,
-  cpuMsOf,
-  machineBusyMs,
-  mib,
-  peakRssBytes,
-  postgresPids,
-  resetPeakRss,
-  rssBytes,
-  selfCpuMs,
-} from './lib/proc.js';
+import { cpuMs, mib, peakRssBytes, resetPeakRss, rssBytes } from './lib/proc.js';
 import { machineDescription, ms, summarize, writeSection } from './lib/stats.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const adminUrl = process.env.PADDOCK_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const HEARTBEAT_MS = 300_000; // the largest the API accepts: no ping, pong or status during a run
-const TMPFS_MAGIC = 0x01021994;
 
 // ---------------------------------------------------------------------------------------------------------------
 // command line
@@ -83,6 +94,8 @@ function parseArgs(argv: string[]) {
     writes: 200,
     profile: true,
     connectConcurrency: 50,
+    /** API processes on the one database; agents are split evenly across them, the PATCH goes to the first */
+    replicas: 1,
     /** regenerate the section from a results file of an earlier run instead of measuring */
     fromJson: '',
     /** write RESULTS.md and the raw results file */
@@ -106,6 +119,7 @@ function parseArgs(argv: string[]) {
     else if (a === '--workers') opts.workers = value() === 'auto' ? 0 : Number(value());
     else if (a === '--writes') opts.writes = Number(value());
     else if (a === '--connect-concurrency') opts.connectConcurrency = Number(value());
+    else if (a === '--replicas') opts.replicas = Number(value());
     else if (a === '--no-profile') opts.profile = false;
     else if (a === '--from-json') opts.fromJson = value();
     else if (a === '--no-write') opts.write = false;
@@ -113,277 +127,51 @@ function parseArgs(argv: string[]) {
   }
   if (opts.agents.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('--agents: positive integers');
   if (!(opts.pushes >= 1)) throw new Error('--pushes: at least 1');
+  if (!Number.isInteger(opts.replicas) || opts.replicas < 1) throw new Error('--replicas: 1 or more');
   return opts;
 }
 type Options = ReturnType<typeof parseArgs>;
 
 // ---------------------------------------------------------------------------------------------------------------
-// helpers
-
-const now = () => performance.timeOrigin + performance.now();
-const sleep = (msecs: number) => new Promise((r) => setTimeout(r, msecs));
-/**
- * Other people's processes share this machine (test suites, dev servers). Before a measurement, wait up to
- * `maxMs` for them to use less than a tenth of a core; returns what they used in the last half second (cores).
- */
-async function waitQuiet(sample: () => CpuSample, maxMs = 20_000): Promise<number> {
-  const t0 = performance.now();
-  for (;;) {
-    const a = sample();
-    await sleep(500);
-    const other = cpuSince(a, sample()).other / 500;
-    if (other < 0.1 || performance.now() - t0 > maxMs) return other;
-  }
-}
-
-const log = (msg: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${msg}`);
-
-async function withAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: adminUrl });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
-
-/** Forks a TypeScript module under tsx, with the workspace's source condition, and an IPC channel. */
-function forkTs(file: string, env: Record<string, string>, extraArgs: string[] = []): ChildProcess {
-  return fork(path.join(here, file), [], {
-    execArgv: ['--conditions=@paddock/source', '--import', import.meta.resolve('tsx'), ...extraArgs],
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    serialization: 'advanced',
-  });
-}
-
-/** Waits for the next message of `type` from a child (or its exit, which is an error). */
-function nextMessage<T extends { type: string }, K extends T['type']>(
-  child: ChildProcess,
-  type: K,
-  timeoutMs = 15 * 60_000,
-  onOther?: (m: T) => void,
-): Promise<Extract<T, { type: K }>> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => done(new Error(`no ${type} from child ${child.pid} in ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-    const onMessage = (m: T) => {
-      if (m.type === type) done(null, m as Extract<T, { type: K }>);
-      else onOther?.(m);
-    };
-    const onExit = (code: number | null) =>
-      done(new Error(`child ${child.pid} exited (${code}) before ${type}`));
-    function done(err: Error | null, m?: Extract<T, { type: K }>) {
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-      if (err) reject(err);
-      else resolve(m!);
-    }
-    child.on('message', onMessage);
-    child.on('exit', onExit);
-  });
-}
-
-class ApiProcess {
-  private seq = 0;
-  private constructor(
-    readonly child: ChildProcess,
-    readonly url: string,
-  ) {}
-
-  static async start(databaseUrl: string, key: Buffer): Promise<ApiProcess> {
-    const child = forkTs(
-      'lib/config-push-api.ts',
-      {
-        BENCH_DATABASE_URL: databaseUrl,
-        BENCH_SECRET_KEY: key.toString('hex'),
-        PADDOCK_AGENT_HEARTBEAT_MS: String(HEARTBEAT_MS),
-      },
-      ['--expose-gc'],
-    );
-    const ready = await nextMessage<ApiReply, 'ready'>(child, 'ready', 120_000);
-    return new ApiProcess(child, ready.url);
-  }
-
-  get pid(): number {
-    return this.child.pid!;
-  }
-
-  async call(req: Omit<ApiRequest, 'id'> & { file?: string }): Promise<ApiStats | undefined> {
-    const id = ++this.seq;
-    const answer = new Promise<Extract<ApiReply, { type: 'reply' }>>((resolve, reject) => {
-      const onMessage = (m: ApiReply) => {
-        if (m.type === 'reply' && m.id === id) {
-          this.child.off('message', onMessage);
-          if (m.error) reject(new Error(`API process: ${m.error}`));
-          else resolve(m);
-        }
-      };
-      this.child.on('message', onMessage);
-    });
-    this.child.send({ ...req, id } as ApiRequest);
-    return (await answer).stats;
-  }
-
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null) return;
-    const exited = new Promise((r) => this.child.once('exit', r));
-    await Promise.race([this.call({ type: 'stop' }).catch(() => {}), sleep(10_000)]);
-    await Promise.race([exited, sleep(5_000)]);
-    if (this.child.exitCode === null) this.child.kill('SIGKILL');
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// the fleet in the database
-
-const RUNNER_SETTINGS = {
-  docker: {
-    tls_verify: false,
-    image: 'alpine:3.20',
-    privileged: false,
-    volumes: ['/cache', '/var/run/docker.sock:/var/run/docker.sock'],
-    pull_policy: ['if-not-present'],
-    shm_size: 0,
-  },
-  feature_flags: { FF_NETWORK_PER_BUILD: true, FF_TIMESTAMPS: true },
-  cache: { MaxUploadedArchiveSize: 0 },
-};
-
-async function seed(databaseUrl: string, key: Buffer, n: number) {
-  const db = createDatabase({ connectionString: databaseUrl, maxConnections: 4 });
-  const secrets = createSecretBox(key);
-  try {
-    const { prisma } = db;
-    const gl = await prisma.gitlabInstance.create({
-      data: {
-        name: 'bench',
-        url: 'https://gitlab.bench.invalid',
-        accessTokenCiphertext: secrets.encrypt('glpat-bench', 'gitlab-access-token'),
-        accessTokenLast4: 'ench',
-      },
-    });
-    const runner = await prisma.runner.create({
-      data: {
-        gitlabInstanceId: gl.id,
-        gitlabRunnerId: 4242,
-        runnerType: 'instance_type',
-        description: 'bench docker runner',
-        tags: ['docker'],
-        executor: 'docker',
-        executorSettings: RUNNER_SETTINGS,
-      },
-    });
-    await prisma.runnerToken.create({
-      data: {
-        runnerId: runner.id,
-        ciphertext: secrets.encrypt('glrt-t1_benchbenchbenchbench1', 'runner-token'),
-        last4: 'nch1',
-        obtainedAt: new Date(),
-        limitValue: 4,
-        requestConcurrency: 2,
-      },
-    });
-    const agents: Array<AgentSpec> = [];
-    const machines = [];
-    const credentials = [];
-    for (let i = 0; i < n; i++) {
-      const machineId = randomUUID();
-      const credential = generateToken('agent');
-      agents.push({ index: i, machineId, credential });
-      machines.push({ id: machineId, hostname: `bench-agent-${i}`, labels: { pool: 'bench' } });
-      credentials.push({ machineId, tokenHash: hashToken(credential) });
-    }
-    for (let i = 0; i < n; i += 5000) {
-      await prisma.machine.createMany({ data: machines.slice(i, i + 5000) });
-      await prisma.agentCredential.createMany({ data: credentials.slice(i, i + 5000) });
-      await prisma.assignment.createMany({
-        data: machines.slice(i, i + 5000).map((m) => ({ runnerId: runner.id, machineId: m.id })),
-      });
-    }
-    const authorization = await createBenchAdmin(prisma);
-    await db.pool.query('ANALYZE');
-    return { runnerId: runner.id, agents, authorization };
-  } finally {
-    await db.close();
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------------------
 // one fleet size
-
-/** CPU time so far of each party; Postgres per pid, since backends come and go. */
-interface CpuSample {
-  api: number;
-  postgres: Map<number, number>;
-  agents: number;
-  self: number;
-  machine: number;
-}
-
-function cpuNow(apiPid: number, agentPids: number[], database: string): CpuSample {
-  return {
-    api: cpuMs(apiPid),
-    postgres: new Map(postgresPids(database).map((pid) => [pid, cpuMs(pid)])),
-    agents: cpuMsOf(agentPids),
-    self: selfCpuMs(),
-    machine: machineBusyMs(),
-  };
-}
-
-/** A backend started in between counts whole; one that exited in between is lost (an undercount). */
-function cpuSince(a: CpuSample, b: CpuSample): Cpu {
-  let postgres = 0;
-  for (const [pid, v] of b.postgres) if (!Number.isNaN(v)) postgres += v - (a.postgres.get(pid) ?? 0);
-  const api = b.api - a.api;
-  const agents = b.agents - a.agents;
-  const machine = b.machine - a.machine;
-  return { api, postgres, agents, machine, other: machine - api - postgres - agents - (b.self - a.self) };
-}
 
 async function runFleet(n: number, opts: Options, cleanup: Array<() => Promise<void>>): Promise<FleetResult> {
   const name = `paddock_bench_push_${n}_${Date.now()}`;
-  await withAdmin((c) => c.query(`CREATE DATABASE "${name}"`));
-  cleanup.push(() =>
-    withAdmin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => {}),
-  );
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const databaseUrl = url.toString();
-  await applyMigrations({ connectionString: databaseUrl });
+  const databaseUrl = await createBenchDatabase(name, cleanup);
   const key = randomBytes(32);
   const t0 = performance.now();
-  const { runnerId, agents, authorization } = await seed(databaseUrl, key, n);
+  const { runnerId, agents, authorization } = await seedFleet(databaseUrl, key, n);
   log(`N=${n}: database ${name} seeded with ${n} machines in ${ms(performance.now() - t0)}`);
 
   const root = mkdtempSync(path.join('/dev/shm', `paddock-config-push-${n}-`));
   if (statfsSync(root).type !== TMPFS_MAGIC) log(`warning: ${root} is not on tmpfs`);
   cleanup.push(async () => rmSync(root, { recursive: true, force: true }));
 
-  const api = await ApiProcess.start(databaseUrl, key);
-  cleanup.push(() => api.stop());
+  const apis: ApiProcess[] = [];
+  for (let r = 0; r < opts.replicas; r++) {
+    const replica = await ApiProcess.start(databaseUrl, key, HEARTBEAT_MS);
+    apis.push(replica);
+    cleanup.push(() => replica.stop());
+  }
+  // The PATCH goes to the first replica; with several, the others learn of the rollout through LISTEN/NOTIFY.
+  const api = apis[0]!;
+  const apiPids = apis.map((a) => a.pid);
   await sleep(1000);
-  await api.call({ type: 'gc' });
-  const rssBase = rssBytes(api.pid);
-  log(`N=${n}: API up at ${api.url} (pid ${api.pid}), RSS ${mib(rssBase)} with no agent`);
+  const rssBaseOf: number[] = [];
+  for (const a of apis) {
+    await a.call({ type: 'gc' });
+    rssBaseOf.push(rssBytes(a.pid));
+    log(`N=${n}: API up at ${a.url} (pid ${a.pid}), RSS ${mib(rssBytes(a.pid))} with no agent`);
+  }
+  const rssBase = rssBaseOf[0]!;
 
-  const workerCount = opts.workers || Math.max(1, Math.ceil(n / 5000));
-  const workers = Array.from({ length: workerCount }, () => forkTs('lib/config-push-agents.ts', {}));
-  cleanup.push(async () => {
-    await Promise.all(
-      workers.map(async (w) => {
-        if (w.exitCode !== null) return;
-        w.send({ type: 'stop' } satisfies WorkerRequest);
-        await Promise.race([new Promise((r) => w.once('exit', r)), sleep(10_000)]);
-        if (w.exitCode === null) w.kill('SIGKILL');
-      }),
-    );
-  });
+  // Each worker connects all its agents to one replica, so the agents are split evenly across the replicas.
+  const wanted = opts.workers || Math.max(1, Math.ceil(n / 5000));
+  const workerCount = Math.ceil(wanted / opts.replicas) * opts.replicas;
+  const workers = Array.from({ length: workerCount }, () => forkTs('config-push-agents.ts', {}));
+  cleanup.push(() => stopWorkers(workers));
   const workerPids = workers.map((w) => w.pid!);
+  const replicaOfAgent = (index: number) => (index % workerCount) % opts.replicas;
 
   // Connect everyone.
   const tConnect = performance.now();
@@ -398,7 +186,7 @@ async function runFleet(n: number, opts: Options, cleanup: Array<() => Promise<v
         const mine = agents.filter((_, i) => i % workerCount === k);
         w.send({
           type: 'start',
-          server: api.url,
+          server: apis[k % opts.replicas]!.url,
           root,
           agents: mine,
           concurrency: opts.connectConcurrency,
@@ -428,25 +216,42 @@ async function runFleet(n: number, opts: Options, cleanup: Array<() => Promise<v
       throw new Error(`only ${rows[0]!.n}/${n} machines reported status`);
     await sleep(200);
   }
+  const apiCpuMs = () => apiPids.reduce((s, pid) => s + cpuMs(pid), 0);
   for (let i = 0; i < 60; i++) {
-    const c0 = cpuMs(api.pid);
+    const c0 = apiCpuMs();
     await sleep(500);
-    if (cpuMs(api.pid) - c0 <= 20) break;
+    if (apiCpuMs() - c0 <= 20 * apis.length) break;
   }
   const idleAfterMs = performance.now() - tIdle;
-  const rssIdle = rssBytes(api.pid);
-  const idleStats = (await api.call({ type: 'gc' }))!;
-  const rssIdleAfterGc = rssBytes(api.pid);
-  const rssConnectPeak = peakRssBytes(api.pid);
-  const idleMemory = idleStats.memory;
-  log(
-    `N=${n}: idle after ${ms(idleAfterMs)}; API RSS ${mib(rssIdle)} with ${idleStats.sessions} sessions ` +
-      `(heap ${mib(idleStats.memory.heapUsed)} after GC)`,
-  );
+  const replicaIdle: ReplicaIdle[] = [];
+  for (const [r, a] of apis.entries()) {
+    const rssIdle = rssBytes(a.pid);
+    const stats = (await a.call({ type: 'gc' }))!;
+    replicaIdle.push({
+      pid: a.pid,
+      agents: agents.filter((x) => replicaOfAgent(x.index) === r).length,
+      sessions: stats.sessions,
+      rssBase: rssBaseOf[r]!,
+      rssIdle,
+      rssIdleAfterGc: rssBytes(a.pid),
+      rssConnectPeak: peakRssBytes(a.pid),
+      idleMemory: stats.memory,
+      rssAfter: Number.NaN,
+    });
+    log(
+      `N=${n}: replica ${r + 1} idle after ${ms(idleAfterMs)}; RSS ${mib(rssIdle)} with ${stats.sessions} sessions ` +
+        `(heap ${mib(stats.memory.heapUsed)} after GC)`,
+    );
+  }
+  const { rssIdle, rssIdleAfterGc, rssConnectPeak, idleMemory } = replicaIdle[0]!;
 
   const machineOf = agents.map((a) => a.machineId);
+  const replicaOfMachine = new Map(agents.map((a) => [a.machineId, replicaOfAgent(a.index)]));
   let limit = 4;
-  /** `profile`: CPU-profile the API from the PATCH to its response, then from there to the end, into two files */
+  /**
+   * `profile`: CPU-profile the first replica from the PATCH to its response, then every replica from there to
+   * the end, into files (`rest` for the first, with `-replica<k>` before the extension for the others)
+   */
   const push = async (
     label: string,
     instant: boolean,
@@ -459,13 +264,17 @@ async function runFleet(n: number, opts: Options, cleanup: Array<() => Promise<v
       }),
     );
     limit = limit >= 64 ? 5 : limit + 1;
-    await api.call({ type: 'reset' });
-    resetPeakRss(api.pid);
-    let peakSampled = rssBytes(api.pid);
-    const sampler = setInterval(() => (peakSampled = Math.max(peakSampled, rssBytes(api.pid))), 20);
-    const others = await waitQuiet(() => cpuNow(api.pid, workerPids, name), opts.quietWaitS * 1000);
+    for (const a of apis) {
+      await a.call({ type: 'reset' });
+      resetPeakRss(a.pid);
+    }
+    const peakSampled = apis.map((a) => rssBytes(a.pid));
+    const sampler = setInterval(() => {
+      for (const [r, a] of apis.entries()) peakSampled[r] = Math.max(peakSampled[r]!, rssBytes(a.pid));
+    }, 20);
+    const others = await waitQuiet(() => cpuNow(apiPids, workerPids, name), opts.quietWaitS * 1000);
     if (others >= 0.1) log(`N=${n}: other processes keep using ${others.toFixed(2)} cores; measuring anyway`);
-    const cpu0 = cpuNow(api.pid, workerPids, name);
+    const cpu0 = cpuNow(apiPids, workerPids, name);
     if (profile) await api.call({ type: 'profile-start' });
     const sent = now();
     const res = await fetch(`${api.url}/api/v1/runners/${runnerId}/token`, {
@@ -476,7 +285,7 @@ async function runFleet(n: number, opts: Options, cleanup: Array<() => Promise<v
     const responseMs = now() - sent;
     if (profile) {
       await api.call({ type: 'profile-stop', file: profile.patch });
-      await api.call({ type: 'profile-start' });
+      for (const a of apis) await a.call({ type: 'profile-start' });
     }
     const body = (await res.json()) as { rolloutId: string; revisions: Array<{ revision: number }> };
     if (res.status !== 200 || !body.rolloutId)
@@ -505,11 +314,15 @@ async function runFleet(n: number, opts: Options, cleanup: Array<() => Promise<v
       if (recorded < n) await sleep(50);
     }
     const wallMs = now() - sent;
-    if (profile) await api.call({ type: 'profile-stop', file: profile.rest });
-    const cpu = cpuSince(cpu0, cpuNow(api.pid, workerPids, name));
+    if (profile) {
+      for (const [r, a] of apis.entries())
+        await a.call({ type: 'profile-stop', file: r ? replicaFile(profile.rest, r) : profile.rest });
+    }
+    const cpu = cpuSince(cpu0, cpuNow(apiPids, workerPids, name));
     clearInterval(sampler);
-    const apiPeakRss = Math.max(peakSampled, peakRssBytes(api.pid));
-    const apiStats = (await api.call({ type: 'stats' }))!;
+    const peakRss = apis.map((a, r) => Math.max(peakSampled[r]!, peakRssBytes(a.pid)));
+    const stats: ApiStats[] = [];
+    for (const a of apis) stats.push((await a.call({ type: 'stats' }))!);
 
     const { rows } = await client.query<{ machine_id: string; applied_ms: number }>(
       `SELECT machine_id, extract(epoch FROM applied_at) * 1000 AS applied_ms
@@ -545,14 +358,24 @@ async function runFleet(n: number, opts: Options, cleanup: Array<() => Promise<v
       recording: summarize(recording),
       wallMs,
       cpu,
-      apiPeakRss,
-      api: apiStats,
+      apiPeakRss: peakRss[0]!,
+      api: stats[0]!,
+      ...(apis.length > 1 && {
+        byReplica: apis.map((_, r) => ({
+          applied: summarize(
+            [...appliedAt].filter(([m]) => replicaOfMachine.get(m) === r).map(([, t]) => t - sent),
+          ),
+          received: summarize(records.filter((x) => replicaOfAgent(x[0]) === r).map((x) => x[1] - sent)),
+          peakRss: peakRss[r]!,
+          api: stats[r]!,
+        })),
+      }),
     };
     log(
       `N=${n} ${label}: PATCH answered in ${ms(responseMs)}; applied p50 ${ms(result.applied.p50)} ` +
         `p99 ${ms(result.applied.p99)} max ${ms(result.applied.max)}` +
         (result.missing ? `; ${result.missing} never recorded (${unanswered} agents never answered)` : '') +
-        `; API CPU ${ms(cpu.api)}, peak RSS ${mib(apiPeakRss)}`,
+        `; API CPU ${ms(cpu.api)}, peak RSS ${peakRss.map((b) => mib(b)).join(' / ')}`,
     );
     return result;
   };
@@ -574,12 +397,22 @@ async function runFleet(n: number, opts: Options, cleanup: Array<() => Promise<v
       ...summarizeProfile(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, INCLUSIVE),
       file,
     });
-    profile = { patch: read(files.patch), rest: read(files.rest), push: p };
+    profile = {
+      patch: read(files.patch),
+      rest: read(files.rest),
+      push: p,
+      ...(apis.length > 1 && {
+        restByReplica: apis.map((_, r) => read(r ? replicaFile(files.rest, r) : files.rest)),
+      }),
+    };
     log(`N=${n}: CPU profiles of one push written to ${files.patch} and ${files.rest}`);
   }
-  const afterStats = (await api.call({ type: 'gc' }))!;
-  const rssAfter = rssBytes(api.pid);
-  const memoryAfter = afterStats.memory;
+  for (const [r, a] of apis.entries()) {
+    const stats = (await a.call({ type: 'gc' }))!;
+    replicaIdle[r]!.rssAfter = rssBytes(a.pid);
+    replicaIdle[r]!.memoryAfter = stats.memory;
+  }
+  const { rssAfter, memoryAfter } = replicaIdle[0]!;
 
   const agentLogs: LogCounts = { warn: 0, error: 0, byMessage: {}, first: [] };
   let disconnects = 0;
@@ -606,8 +439,12 @@ async function runFleet(n: number, opts: Options, cleanup: Array<() => Promise<v
     profile,
     agentLogs,
     disconnects,
+    ...(apis.length > 1 && { replicas: replicaIdle }),
   };
 }
+
+/** The profile file of replica `r` (0-based, > 0) beside the first replica's. */
+const replicaFile = (file: string, r: number) => file.replace(/\.cpuprofile$/, `-replica${r + 1}.cpuprofile`);
 
 /** Functions whose inclusive CPU time is reported from the profile: the phases of a push in the API. */
 const INCLUSIVE: Record<string, (f: { functionName: string; url: string }) => boolean> = {
@@ -732,24 +569,23 @@ function loaderOverhead(): { tsx: number; compiled: number } | null {
   }
 }
 
-/** The checked-out commit, and whether the API or the agent differ from it (read-only git commands). */
-function commitOfCheckout(): string {
-  try {
-    const git = (...a: string[]) => execFileSync('git', a, { cwd: here, encoding: 'utf8' }).trim();
-    const dirty = git('status', '--porcelain', '--', '../apps/api', '../apps/agent', '../packages');
-    return `${git('rev-parse', '--short', 'HEAD')}${dirty ? ' (with uncommitted changes in apps/ or packages/)' : ''}`;
-  } catch {
-    return 'unknown';
-  }
-}
-
 /** Where each run leaves its raw results, so the section can be rewritten without measuring again. */
-const RESULTS_JSON = path.join(os.tmpdir(), 'paddock-config-push-results.json');
+const resultsJson = (replicas: number) =>
+  path.join(os.tmpdir(), `paddock-config-push${replicas > 1 ? '-replicas' : ''}-results.json`);
 
 interface SavedRun {
   results: FleetResult[];
-  disk: DiskResult;
-  run: Parameters<typeof report>[2];
+  /** measured in the single-replica run only */
+  disk: DiskResult | null;
+  run: RunInfo;
+}
+
+/** Writes the section of the run: `config-push`, or `config-push-replicas` for a run with several replicas. */
+function writeRun(saved: SavedRun): void {
+  if ((saved.run.replicas ?? 1) > 1)
+    writeSection('config-push-replicas', replicasReport(saved.results, saved.run));
+  else if (saved.disk) writeSection('config-push', report(saved.results, saved.disk, saved.run));
+  else throw new Error('a single-replica run without the disk figures');
 }
 
 async function main() {
@@ -757,9 +593,9 @@ async function main() {
   if (opts.fromJson) {
     // JSON has no NaN: summaries of pushes whose answers were all lost come back as null.
     const saved = JSON.parse(readFileSync(opts.fromJson, 'utf8'), (k, v: unknown) =>
-      v === null && k !== 'profile' ? Number.NaN : v,
+      v === null && k !== 'profile' && k !== 'disk' ? Number.NaN : v,
     ) as SavedRun;
-    writeSection('config-push', report(saved.results, saved.disk, saved.run));
+    writeRun(saved);
     log(`section rewritten from ${opts.fromJson}`);
     return;
   }
@@ -768,11 +604,17 @@ async function main() {
   log(
     `file descriptors: soft limit ${readFileSync('/proc/self/limits', 'utf8').match(/Max open files\s+(\d+)/)?.[1]}`,
   );
-  log(`atomic writes on the real disk (${opts.writes})...`);
-  const disk = await diskWrites(opts.writes);
-  log(
-    `atomic write p50 ${ms(disk.atomic.p50)} p99 ${ms(disk.atomic.p99)}; whole apply p50 ${ms(disk.apply.p50)} p99 ${ms(disk.apply.p99)}`,
-  );
+  const load = loadSampler();
+  log(`uptime: ${uptime()}`);
+  let disk: DiskResult | null = null;
+  // The disk figures belong to the single-replica section; a replicas run leaves them out.
+  if (opts.replicas === 1) {
+    log(`atomic writes on the real disk (${opts.writes})...`);
+    disk = await diskWrites(opts.writes);
+    log(
+      `atomic write p50 ${ms(disk.atomic.p50)} p99 ${ms(disk.atomic.p99)}; whole apply p50 ${ms(disk.apply.p50)} p99 ${ms(disk.apply.p99)}`,
+    );
+  }
 
   const results: FleetResult[] = [];
   for (const n of opts.agents) {
@@ -799,7 +641,8 @@ async function main() {
       }
     }
   }
-  const run = {
+  log(`uptime: ${uptime()}`);
+  const run: RunInfo = {
     command,
     date: new Date().toISOString(),
     machine: machineDescription(),
@@ -808,19 +651,23 @@ async function main() {
     instantPushes: opts.instantPushes,
     quietWaitS: opts.quietWaitS,
     heartbeatMs: HEARTBEAT_MS,
-    loader: loaderOverhead(),
+    loader: opts.replicas === 1 ? loaderOverhead() : null,
+    replicas: opts.replicas,
+    load: load.stop(),
   };
   if (opts.write) {
-    writeFileSync(RESULTS_JSON, JSON.stringify({ results, disk, run } satisfies SavedRun));
-    writeSection('config-push', report(results, disk, run));
-    log(`written to bench/RESULTS.md (raw results: ${RESULTS_JSON}, rewrite with --from-json)`);
+    const file = resultsJson(opts.replicas);
+    const saved: SavedRun = { results, disk, run };
+    writeFileSync(file, JSON.stringify(saved));
+    writeRun(saved);
+    log(`written to bench/RESULTS.md (raw results: ${file}, rewrite with --from-json)`);
   } else log('RESULTS.md and the raw results file left as they were (--no-write)');
   console.log(
     results
       .filter((r) => !r.error)
       .map((r) => {
         const p = medianPush(r)!;
-        return `N=${r.n}: p50 ${ms(p.applied.p50)} p99 ${ms(p.applied.p99)} all done ${ms(p.allDoneMs)}, idle RSS ${mib(r.rssIdle)}`;
+        return `N=${r.n}: p50 ${ms(p.applied.p50)} p99 ${ms(p.applied.p99)} all done ${ms(p.allDoneMs)}, idle RSS ${(r.replicas ?? [r]).map((x) => mib(x.rssIdle)).join(' / ')}`;
       })
       .join('\n'),
   );

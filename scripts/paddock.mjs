@@ -244,23 +244,37 @@ function countSpecs(suites) {
  * Every benchmark, one after the other (they each load both cores), each rewriting its own section of
  * bench/RESULTS.md with its command, date, machine, figures and targets. `--only a,b` runs some of them.
  */
-const BENCHMARKS = ['bundle-sizes', 'login-timing', 'rest-lists', 'config-push', 'wall-grid'];
+const BENCHMARKS = [
+  { name: 'bundle-sizes', script: 'bundle-sizes', args: [] },
+  { name: 'login-timing', script: 'login-timing', args: [] },
+  { name: 'rest-lists', script: 'rest-lists', args: [] },
+  { name: 'config-push', script: 'config-push', args: ['--agents', '1000,5000,10000'] },
+  { name: 'config-push-replicas', script: 'config-push', args: ['--agents', '1000,5000', '--replicas', '2'] },
+  { name: 'budget-resplit', script: 'budget-resplit', args: ['--agents', '100,1000'] },
+  { name: 'wall-grid', script: 'wall-grid', args: [] },
+  { name: 'trace-fanout', script: 'trace-fanout', args: [] },
+  { name: 'gitlab-sync', script: 'gitlab-sync', args: [] },
+];
 
 function bench(args) {
   const onlyAt = args.indexOf('--only');
   const only = onlyAt >= 0 ? (args[onlyAt + 1] ?? '').split(',').filter(Boolean) : null;
-  const unknown = (only ?? []).filter((name) => !BENCHMARKS.includes(name));
+  const names = BENCHMARKS.map((b) => b.name);
+  const unknown = (only ?? []).filter((name) => !names.includes(name));
   if (unknown.length > 0) {
-    console.error(`unknown benchmark ${unknown.join(', ')}; there are: ${BENCHMARKS.join(', ')}`);
+    console.error(`unknown benchmark ${unknown.join(', ')}; there are: ${names.join(', ')}`);
     process.exit(2);
   }
   ensureInstalled();
   if (build() !== 0) process.exit(1);
   const results = [];
-  for (const name of only ?? BENCHMARKS) {
+  for (const { name, script, args: benchArgs } of BENCHMARKS.filter((b) => !only || only.includes(b.name))) {
     say(`benchmark ${name}`);
     const started = Date.now();
-    const status = run(bin('pnpm'), ['--filter', '@paddock/bench', 'run', name], { env: turboEnv });
+    const extra = benchArgs.length > 0 ? ['--', ...benchArgs] : [];
+    const status = run(bin('pnpm'), ['--filter', '@paddock/bench', 'run', script, ...extra], {
+      env: turboEnv,
+    });
     results.push({ name, status, seconds: Math.round((Date.now() - started) / 1000) });
   }
   console.log('');

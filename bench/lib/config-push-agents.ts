@@ -15,6 +15,11 @@
  * The session handlers are wrapped to timestamp each `apply`: when the connection hands over the parsed frame,
  * and when the answer (`applied`/`failed`) is ready to be sent, i.e. after config.toml and the agent's state
  * were written. Timestamps are epoch milliseconds with sub-millisecond resolution, comparable across processes.
+ * Each agent also keeps the runner `limit` of the newest config it applied, so that a benchmark can wait for
+ * limits the API decides by itself (a fleet budget re-split) instead of for a revision it asked for.
+ *
+ * The worker says `ready` once it listens for requests, so that a benchmark can start agents without counting
+ * the process's own start.
  */
 import { arch, platform } from 'node:os';
 import { join } from 'node:path';
@@ -50,18 +55,29 @@ export type WorkerRequest =
   | { type: 'mode'; instant: boolean }
   | { type: 'await'; revision: number; timeoutMs: number }
   | { type: 'collect'; revision: number }
+  /**
+   * wait until each listed agent ([index, limit]) has applied a config whose runner limit is that limit, with its
+   * answer ready at `since` (epoch ms) or later
+   */
+  | { type: 'await-limits'; expected: Array<[number, number]>; since: number; timeoutMs: number }
   | { type: 'stop' };
 
 /** [agent index, frame handed to the session, answer ready, 1 = applied / 0 = failed or nothing] */
 export type ApplyRecord = [number, number, number, number];
 
+/** [agent index, frame handed to the session, answer ready, runner limit] of the newest config applied */
+export type LimitRecord = [number, number, number, number];
+
 export type WorkerReply =
+  | { type: 'ready' }
   | { type: 'progress'; welcomed: number }
   | { type: 'started'; welcomed: number; ms: number }
   | { type: 'awaited'; answered: number; missing: number }
   | { type: 'collected'; records: ApplyRecord[] }
   | { type: 'log'; logs: LogCounts; disconnects: number }
   | { type: 'moded' }
+  /** `records`: the listed agents' newest applied limits; `missing`: indexes still short of theirs */
+  | { type: 'limits-awaited'; records: LimitRecord[]; missing: number[] }
   | { type: 'stopped' };
 
 const now = () => performance.timeOrigin + performance.now();
@@ -78,6 +94,24 @@ const applies = new Map<number, { revision: number; record: ApplyRecord }>();
 const logs: LogCounts = { warn: 0, error: 0, byMessage: {}, first: [] };
 let disconnects = 0;
 let waiter: { revision: number; done: () => void } | null = null;
+/** per agent index: the runner limit of the newest config it applied (0 when the runner was left out) */
+const limits = new Map<number, { revision: number; record: LimitRecord }>();
+let limitWaiter: { expected: Array<[number, number]>; since: number; done: () => void } | null = null;
+
+/** The `limit` of the config's runner; a config without one (a budget share of 0 leaves the runner out) is 0. */
+function runnerLimit(config: string): number {
+  const m = /^\s*limit\s*=\s*(\d+)/m.exec(config);
+  return m ? Number(m[1]) : 0;
+}
+
+function limitsMissing(expected: Array<[number, number]>, since: number): number[] {
+  return expected
+    .filter(([index, limit]) => {
+      const record = limits.get(index)?.record;
+      return record?.[3] !== limit || record[2] < since;
+    })
+    .map(([index]) => index);
+}
 let agentCount = 0;
 let instant = false;
 
@@ -161,6 +195,16 @@ async function startAgent(server: string, root: string, spec: AgentSpec, welcome
       if (!previous || previous.revision <= message.revision) {
         applies.set(spec.index, { revision: message.revision, record });
       }
+      const newest = limits.get(spec.index);
+      if (answer?.type === 'applied' && (!newest || newest.revision <= message.revision)) {
+        limits.set(spec.index, {
+          revision: message.revision,
+          record: [spec.index, record[1], record[2], runnerLimit(message.config)],
+        });
+        if (limitWaiter && limitsMissing(limitWaiter.expected, limitWaiter.since).length === 0) {
+          limitWaiter.done();
+        }
+      }
       if (waiter && message.revision >= waiter.revision && answeredCount(waiter.revision) === agentCount) {
         waiter.done();
       }
@@ -241,6 +285,28 @@ process.on('message', (req: WorkerRequest) => {
         send({ type: 'awaited', answered, missing: agentCount - answered });
         return;
       }
+      case 'await-limits': {
+        if (limitsMissing(req.expected, req.since).length > 0) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, req.timeoutMs);
+            limitWaiter = {
+              expected: req.expected,
+              since: req.since,
+              done: () => {
+                clearTimeout(timer);
+                resolve();
+              },
+            };
+          });
+          limitWaiter = null;
+        }
+        const records = req.expected.flatMap(([index]) => {
+          const l = limits.get(index);
+          return l ? [l.record] : [];
+        });
+        send({ type: 'limits-awaited', records, missing: limitsMissing(req.expected, req.since) });
+        return;
+      }
       case 'collect': {
         const records: ApplyRecord[] = [];
         for (const a of applies.values()) if (a.revision === req.revision) records.push(a.record);
@@ -267,3 +333,4 @@ process.on('message', (req: WorkerRequest) => {
   });
 });
 process.on('disconnect', () => process.exit(0));
+send({ type: 'ready' });

@@ -4,6 +4,7 @@
  * it).
  */
 import type { ApiStats, Tally, Timer } from './config-push-api.js';
+import type { LoadFigures } from './config-push-fleet.js';
 import type { ProfileSummary } from './cpuprofile.js';
 import type { LogCounts } from './log-counts.js';
 import { mib } from './proc.js';
@@ -11,11 +12,14 @@ import { ms, type LatencySummary } from './stats.js';
 
 /** CPU time used over an interval by each party; `other` is the rest of the machine (other people's work). */
 export interface Cpu {
+  /** all API replicas together */
   api: number;
   postgres: number;
   agents: number;
   other: number;
   machine: number;
+  /** per API replica, when there are several */
+  apiByReplica?: number[];
 }
 
 export interface PushResult {
@@ -43,6 +47,28 @@ export interface PushResult {
   cpu: Cpu;
   apiPeakRss: number;
   api: ApiStats;
+  /** with several API replicas: the agents connected to each, and each replica's own figures */
+  byReplica?: Array<{
+    applied: LatencySummary;
+    received: LatencySummary;
+    peakRss: number;
+    api: ApiStats;
+  }>;
+}
+
+/** One API replica of a run with several: its agents and its memory. */
+export interface ReplicaIdle {
+  pid: number;
+  /** agents connected to it */
+  agents: number;
+  sessions: number;
+  rssBase: number;
+  rssIdle: number;
+  rssIdleAfterGc: number;
+  rssConnectPeak: number;
+  idleMemory: NodeJS.MemoryUsage;
+  rssAfter: number;
+  memoryAfter?: NodeJS.MemoryUsage;
 }
 
 export interface FleetResult {
@@ -67,10 +93,14 @@ export interface FleetResult {
     patch: ProfileSummary & { file: string };
     rest: ProfileSummary & { file: string };
     push: PushResult;
+    /** with several replicas: each replica's profile from the response to the last answer */
+    restByReplica?: Array<ProfileSummary & { file: string }>;
   } | null;
   agentLogs: LogCounts;
   /** agent connections that closed during the run */
   disconnects: number;
+  /** with several API replicas: each one (the first is also in the fields above) */
+  replicas?: ReplicaIdle[];
   error?: string;
 }
 
@@ -94,17 +124,21 @@ export interface RunInfo {
   heartbeatMs: number;
   /** RSS after importing the API under tsx and compiled, when the compiled app exists */
   loader: { tsx: number; compiled: number } | null;
+  /** API replicas (1 when absent: runs recorded before the option) */
+  replicas?: number;
+  /** the machine's 1-minute load average over the run */
+  load?: LoadFigures;
 }
 
-const verdict = (ok: boolean) => (ok ? '**met**' : '**not met**');
-const kib = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
-const sec = (v: number) => `${(v / 1000).toFixed(2)} s`;
-const n0 = (v: number) => v.toLocaleString('en-US');
+export const verdict = (ok: boolean) => (ok ? '**met**' : '**not met**');
+export const kib = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
+export const sec = (v: number) => `${(v / 1000).toFixed(2)} s`;
+export const n0 = (v: number) => v.toLocaleString('en-US');
 const cpuCell = (p: PushResult) =>
   `${sec(p.cpu.api)} / ${sec(p.cpu.postgres)} / ${sec(p.cpu.agents)} / ${sec(p.cpu.other)}`;
 const timerText = (x: Timer | undefined) =>
   x?.calls ? `${n0(x.calls)} × (mean ${ms(x.totalMs / x.calls)}, max ${ms(x.maxMs)})` : '—';
-const code = (text: string) => `\`${text.replace(/`/g, "'").replace(/\|/g, '/')}\``;
+export const code = (text: string) => `\`${text.replace(/`/g, "'").replace(/\|/g, '/')}\``;
 
 /** The push whose p99 is the median of the measured pushes (of real agents, or of instant answers). */
 export function medianPush(r: FleetResult, instant = false): PushResult | undefined {
@@ -112,7 +146,7 @@ export function medianPush(r: FleetResult, instant = false): PushResult | undefi
   return sorted[Math.floor((sorted.length - 1) / 2)];
 }
 
-function allPushes(r: FleetResult): PushResult[] {
+export function allPushes(r: FleetResult): PushResult[] {
   return [r.warmup, ...r.pushes, ...r.instantPushes, ...(r.profile ? [r.profile.push] : [])];
 }
 
@@ -158,7 +192,7 @@ function phaseRows(r: FleetResult, instant: boolean): string[] {
   return rows;
 }
 
-function logLines(who: string, logs: LogCounts): string {
+export function logLines(who: string, logs: LogCounts): string {
   const top = Object.entries(logs.byMessage)
     .sort((a, b) => b[1] - a[1])
     .slice(0, 4)
@@ -167,7 +201,7 @@ function logLines(who: string, logs: LogCounts): string {
   return `- ${who}: ${n0(logs.warn)} warnings, ${n0(logs.error)} errors${top ? ` — ${top}` : ''}`;
 }
 
-function sumLogs(pushes: PushResult[]): LogCounts {
+export function sumLogs(pushes: PushResult[]): LogCounts {
   const out: LogCounts = { warn: 0, error: 0, byMessage: {}, first: [] };
   for (const p of pushes) {
     const l = p.api.logs;
