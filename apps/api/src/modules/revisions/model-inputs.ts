@@ -20,6 +20,12 @@ export interface LockedMachine extends MachineForModel {
  * deadlocking) and reads what their config is rendered from, with their latest revision.
  */
 export async function lockMachinesForModel(tx: Tx, machineIds: string[]): Promise<LockedMachine[]> {
+  // Lock first, read after, in two statements. One `SELECT … FOR UPDATE` that also read the latest revision would,
+  // after waiting for another rollout's lock, re-check the machine row but keep the revision it read before the
+  // wait, and number its own revision the same: a duplicate key, and a 500 for the second of two concurrent
+  // registrations on one machine. Each statement of a read-committed transaction sees what committed before it.
+  await tx.$queryRaw`
+    SELECT m.id FROM machines m WHERE m.id = ANY(${machineIds}::uuid[]) ORDER BY m.id FOR UPDATE`;
   const machines = await tx.$queryRaw<
     Array<{
       id: string;
@@ -37,8 +43,7 @@ export async function lockMachinesForModel(tx: Tx, machineIds: string[]): Promis
       LEFT JOIN LATERAL (SELECT r.number, r.sha256 FROM config_revisions r
                           WHERE r.machine_id = m.id ORDER BY r.number DESC LIMIT 1) l ON true
      WHERE m.id = ANY(${machineIds}::uuid[])
-     ORDER BY m.id
-       FOR UPDATE OF m`;
+     ORDER BY m.id`;
   if (machines.length === 0) return [];
 
   const assignments = await tx.$queryRaw<

@@ -84,6 +84,27 @@ describe('revisions', () => {
     expect((await app.inject(`/api/v1/machines/${machineIds[0]}/revisions/99`)).statusCode).toBe(404);
   });
 
+  it('are numbered one after the other when two renders of the same machines run at once', async () => {
+    for (let round = 0; round < 5; round += 1) {
+      // Something changed, and two requests render it at the same moment: the second waits for the first's lock
+      // and must then see the revision it wrote.
+      await ctx.db.prisma.runnerToken.update({ where: { runnerId }, data: { limitValue: 30 + round } });
+      const actor = { type: 'system' as const, id: null };
+      const results = await Promise.allSettled([
+        app.revisions.sync(machineIds, 'first', actor),
+        app.revisions.sync(machineIds, 'second', actor),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled']);
+    }
+    const numbers = (
+      await ctx.db.prisma.configRevision.findMany({
+        where: { machineId: machineIds[0]! },
+        orderBy: { number: 'asc' },
+      })
+    ).map((r) => r.number);
+    expect(numbers).toEqual(numbers.map((_, i) => numbers[0]! + i));
+  });
+
   it('are diffed against the nearest older revision still kept once older ones were pruned', async () => {
     const machineId = machineIds[1]!;
     expect((await patchToken({ limit: 5 })).statusCode).toBe(200);
