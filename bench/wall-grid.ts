@@ -575,13 +575,14 @@ function report({ results, summaryRead, opts, run }: SavedRun): string {
 }
 
 /** Why summaries came less often than once a second, as found on 2026-12-06 (the API side, not the page). */
-const SUMMARY_RATE = `**Why summaries arrive less than once a second (2026-12-06).** The wall feed (modules/wall/wall-feed.ts) schedules
-a topic's next summary one second after the previous one was *delivered*, so the period is one second plus the
-time to compute a summary, and one summary of 5,000 machines took about a second here. Most of that was Postgres
-compiling the heat grid's query (\`wall.repository.ts\` \`machines\`) with JIT: the status written every second
-leaves dead rows, the planner's row estimate grows (37,000 for 5,000 rows), the estimated cost passes
-\`jit_above_cost\` and the inlining/optimisation thresholds, and EXPLAIN ANALYZE showed 1.0-1.4 s of JIT for
-0.1-0.3 s of execution; with \`SET jit = off\` the same query took 0.1 s.`;
+const SUMMARY_RATE = `**Why summaries first arrived less than once a second (fixed 2026-12-06).** The wall feed
+(modules/wall/wall-feed.ts) scheduled a topic's next summary one second after the previous one was *delivered*, so
+the period was one second plus the time to compute a summary, and one summary of 5,000 machines took about a second.
+Most of that was Postgres compiling the heat grid's query (\`wall.repository.ts\` \`machines\`) with JIT: the status
+written every second leaves dead rows, the planner's row estimate grows (37,000 for 5,000 rows), the estimated cost
+passes \`jit_above_cost\` and the inlining/optimisation thresholds, and EXPLAIN ANALYZE showed 1.0-1.4 s of JIT for
+0.1-0.3 s of execution. Now the feed counts its interval from the start of a computation, and Paddock's connections
+run without JIT (db/client.ts); the summaries above arrive once a second.`;
 
 /**
  * What the first runs of this benchmark found in the heat grid and what changed, with the figures of the runs just
