@@ -1,7 +1,7 @@
 /**
  * REST list latency with a seeded fleet: 10,000 runners and 2,000 machines in a fresh database on the local
- * Postgres, the real app listening on loopback, and requests sent at a fixed rate (open loop, so a slow server
- * cannot slow the load down and hide its latency).
+ * Postgres, the built API (`apps/api/dist/server.js`) in a child process of its own, as deployed, and requests sent
+ * at a fixed rate from this process (open loop, so a slow server cannot slow the load down and hide its latency).
  *
  *   npx pnpm --filter @paddock/bench rest-lists   (PADDOCK_BENCH_DATABASE_URL to use another server)
  *     [--runners 10000] [--machines 2000] [--rate 200] [--seconds 15] [--no-write]
@@ -16,12 +16,11 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { buildApp } from '../apps/api/src/app.js';
 import { createDatabase } from '../apps/api/src/db/client.js';
 import { applyMigrations } from '../apps/api/src/db/migrations.js';
-import { parseEnv } from '../apps/api/src/env.js';
 import { createSecretBox } from '../apps/api/src/lib/secrets.js';
 import { createBenchAdmin } from './lib/auth.js';
+import { startBuiltApi } from './lib/built-api.js';
 import { seedFleet } from './lib/seed.js';
 import { machineDescription, ms, summarize, writeSection, type LatencySummary } from './lib/stats.js';
 
@@ -107,20 +106,19 @@ async function main() {
   try {
     console.log('migrating and seeding...');
     await applyMigrations({ connectionString: url.toString() });
-    const secrets = createSecretBox(randomBytes(32));
+    const key = randomBytes(32);
+    const secrets = createSecretBox(key);
     const t0 = performance.now();
     await seedFleet(db, secrets, { runners: RUNNERS, machines: MACHINES });
     console.log(`seeded ${RUNNERS} runners and ${MACHINES} machines in ${ms(performance.now() - t0)}`);
     const headers = { authorization: await createBenchAdmin(db.prisma) };
 
-    const env = parseEnv({
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'silent',
-      PADDOCK_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'paddock-bench-')),
-      PADDOCK_WEB_DIR: path.join(os.tmpdir(), 'paddock-bench-no-web'),
+    const api = await startBuiltApi({
+      databaseUrl: url.toString(),
+      secretKeyHex: key.toString('hex'),
+      logFile: path.join(mkdtempSync(path.join(os.tmpdir(), 'paddock-bench-')), 'api.log'),
     });
-    const app = await buildApp({ env, db, secrets, logger: false });
-    const base = await app.listen({ host: '127.0.0.1', port: 0 });
+    const base = api.url;
 
     // Cursors of every page, so requests spread over the whole list as a user paging through it would.
     async function cursors(pathAndQuery: string): Promise<string[]> {
@@ -178,7 +176,7 @@ async function main() {
     );
     const capacity = done / 5;
     console.log(`capacity: ${capacity.toFixed(0)} runner pages/s with 8 concurrent clients`);
-    await app.close();
+    await api.stop();
 
     const target = rows[0]!.s.p95 < 50;
     const args = process.argv.slice(2).filter((x) => x !== '--');
@@ -193,7 +191,7 @@ async function main() {
 
 Command: \`${command}\` · ${new Date().toISOString()} · ${machineDescription()}
 
-Postgres on 127.0.0.1, the app in the same process as the load generator, ${RATE} requests/s for ${SECONDS} s per row
+Postgres on 127.0.0.1, the built API in a child process, the load generator in the benchmark's process, ${RATE} requests/s for ${SECONDS} s per row
 (open loop), pages of 100 spread over every cursor of the list.
 
 | request | requests | p50 | p95 | p99 | max | errors |
