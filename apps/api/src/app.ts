@@ -149,6 +149,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         deps.db,
         (models) => app.revisions.renderStored(models),
         (machineId, above) => app.revisions.renumber(machineId, above),
+        (listener) => app.revisions.onCommitted(listener),
       ),
     heartbeatIntervalMs: env.PADDOCK_AGENT_HEARTBEAT_MS,
     ...(deps.checkRunnerToken && { checkRunnerToken: deps.checkRunnerToken }),

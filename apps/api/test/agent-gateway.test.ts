@@ -33,12 +33,29 @@ let base: string;
 /** What the fake revision source answers per machine. */
 const desired = new Map<string, { revision: number; sha256: string; config: string }>();
 const renumbered: Array<{ machineId: string; above: number }> = [];
+/** machine ids the gateway read desired revisions for, in order */
+const desiredReads: string[][] = [];
+type CommittedListener = Parameters<NonNullable<RevisionSource['onCommitted']>>[0];
+const committedListeners = new Set<CommittedListener>();
 const revisions: RevisionSource = {
-  desired: async (ids) =>
-    new Map(ids.flatMap((id) => (desired.has(id) ? [[id, desired.get(id)!] as const] : []))),
+  desired: async (ids) => {
+    desiredReads.push(ids);
+    return new Map(ids.flatMap((id) => (desired.has(id) ? [[id, desired.get(id)!] as const] : [])));
+  },
   renumber: async (machineId, above) => {
     renumbered.push({ machineId, above });
   },
+  onCommitted: (listener) => {
+    committedListeners.add(listener);
+    return () => committedListeners.delete(listener);
+  },
+};
+/** What the revisions service does after a rollout commits in this process. */
+const commitHere = (
+  rolloutId: string,
+  revs: Map<string, { revision: number; sha256: string; config: string }>,
+) => {
+  for (const listener of committedListeners) listener(rolloutId, revs);
 };
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -527,6 +544,42 @@ describe('revisions over the socket', () => {
       'status stored',
     );
     expect((await machine(machineId)).appliedRevision).toBe(2);
+    agent.ws.close();
+  });
+
+  it('sends a rollout committed here at once, without reading it back, and never an older revision', async () => {
+    const { machineId, credential, systemId } = await enrolledMachine();
+    await revisionRow(machineId, 1, 'b = 1\n');
+    const agent = await TestAgent.connect(credential);
+    agent.send(hello(systemId));
+    await agent.next('welcome');
+    expect((await agent.next('apply')).revision).toBe(1);
+
+    // The committed revision goes out with the rendered text the commit carried.
+    await revisionRow(machineId, 2, 'b = 2\n');
+    const { id: rolloutId } = await ctx.db.prisma.rollout.create({
+      data: { reason: 'test', actorType: 'system' },
+    });
+    await ctx.db.prisma.configRevision.updateMany({ where: { machineId, number: 2 }, data: { rolloutId } });
+    const readsBefore = desiredReads.length;
+    commitHere(rolloutId, new Map([[machineId, desired.get(machineId)!]]));
+    const apply = await agent.next('apply');
+    expect(apply).toMatchObject({ revision: 2, config: 'b = 2\n' });
+    // Its event, coming back from the bus, has nothing left to do here: no read, nothing sent twice.
+    await events.publish({ topic: 'rollout.created', rolloutId });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(desiredReads.length).toBe(readsBefore);
+
+    // A commit that arrives after a newer revision was already sent does not step the machine back.
+    await revisionRow(machineId, 3, 'b = 3\n');
+    await events.publish({ topic: 'machines.reconcile', machineIds: [machineId] });
+    expect((await agent.next('apply')).revision).toBe(3);
+    commitHere(
+      crypto.randomUUID(),
+      new Map([[machineId, { revision: 2, sha256: sha('b = 2\n'), config: 'b = 2\n' }]]),
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    expect(agent.messages.filter((m) => m.type === 'apply')).toEqual([]);
     agent.ws.close();
   });
 

@@ -15,7 +15,13 @@ import { problem } from '../plugins/errors.js';
 import type { EventBus } from '../lib/event-bus.js';
 import { bearerToken, hashToken } from '../lib/tokens.js';
 import { runnerTokenCheck, type RunnerTokenCheck } from '../gitlab/runner-token-check.js';
-import { AgentSession, newSessionCounters, type RevisionSource, type SessionCounters } from './session.js';
+import {
+  AgentSession,
+  newSessionCounters,
+  type DesiredRevision,
+  type RevisionSource,
+  type SessionCounters,
+} from './session.js';
 import { gatewayStore } from './store.js';
 
 /** how long machine state changes are collected before one event announces them all */
@@ -24,6 +30,8 @@ const CHANGED_COALESCE_MS = 50;
 const STATUS_ANNOUNCE_MS = 1_000;
 /** machines whose desired revision is read and sent at a time */
 const RECONCILE_SLICE = 1_000;
+/** how long a rollout sent straight after its commit here waits for its own event before it is forgotten */
+const SENT_LOCALLY_MS = 5 * 60_000;
 
 export interface GatewayOptions {
   events: EventBus;
@@ -76,17 +84,47 @@ export default fp(
 
     await app.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });
 
-    const reconcileSlice = async (slice: string[]) => {
-      const desired = await opts.revisions.desired(slice);
+    /** Sends each connected machine its revision; one log line per batch rather than one per machine. */
+    const send = (
+      machineIds: Iterable<string>,
+      desired: Map<string, DesiredRevision>,
+      rolloutId?: string,
+    ) => {
       const frames = new Map<string, Buffer>();
-      for (const id of slice) {
+      const sent: Array<Promise<boolean>> = [];
+      for (const id of machineIds) {
         const s = sessions.get(id);
-        if (s)
-          void s
-            .reconcile(desired.get(id) ?? null, frames)
-            .catch((err: unknown) => s.log.error({ err }, 'reconcile failed'));
+        if (!s) continue;
+        sent.push(
+          s.reconcile(desired.get(id) ?? null, frames).catch((err: unknown) => {
+            s.log.error({ err }, 'reconcile failed');
+            return false;
+          }),
+        );
       }
+      if (sent.length === 0) return;
+      void Promise.all(sent).then((results) => {
+        const count = results.filter(Boolean).length;
+        if (count > 0) app.log.info({ rolloutId, agents: count }, 'sent revisions');
+      });
     };
+    const reconcileSlice = async (slice: string[]) => send(slice, await opts.revisions.desired(slice));
+
+    // A rollout committed by this replica is sent at once with the revisions it rendered. Its event still comes
+    // back from the database (other replicas need it); here it is then skipped, having nothing left to send.
+    const sentLocally = new Map<string, number>();
+    const stopCommitted = opts.revisions.onCommitted?.((rolloutId, revisions) => {
+      const now = Date.now();
+      for (const [id, at] of sentLocally) if (now - at > SENT_LOCALLY_MS) sentLocally.delete(id);
+      if (sessions.size === 0) return;
+      sentLocally.set(rolloutId, now);
+      // A later rollout may already have been read and sent to a machine: never step it back.
+      const current = [...revisions.keys()].filter((id) => {
+        const known = sessions.get(id)?.knownRevision;
+        return known === undefined || known === null || known <= revisions.get(id)!.revision;
+      });
+      send(current, revisions, rolloutId);
+    });
     // A large rollout arrives as many events (one NOTIFY holds a few hundred ids): the ids of events arriving
     // together are merged, then read in slices, so the first machines get their revision while later ones are
     // still being read, and a 10,000-machine rollout is 10 reads, not one per event.
@@ -110,6 +148,7 @@ export default fp(
     };
     const unsubscribe = opts.events.subscribe((event) => {
       if (event.topic === 'rollout.created') {
+        if (sentLocally.delete(event.rolloutId)) return;
         // Nothing to read when no agent is connected here.
         if (sessions.size === 0) return;
         store
@@ -216,6 +255,7 @@ export default fp(
         publishChanged();
       }
       unsubscribe();
+      stopCommitted?.();
       for (const s of open) s.close(CLOSE.goingAway, 'server shutting down');
       // Answers already received are written before the database goes away.
       await store

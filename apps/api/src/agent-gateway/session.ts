@@ -40,6 +40,11 @@ export interface RevisionSource {
    * agent ignores revisions older than its own.
    */
   renumber(machineId: string, above: number): Promise<void>;
+  /**
+   * Calls `listener` with each rollout committed in this process and its machines' revisions, rendered, so they
+   * can be sent without reading them back; returns the unsubscribe.
+   */
+  onCommitted?(listener: (rolloutId: string, revisions: Map<string, DesiredRevision>) => void): () => void;
 }
 
 export interface SessionOptions {
@@ -87,6 +92,11 @@ export class AgentSession {
   private sentRevision: number | null = null;
   /** the desired revision this session last read, to know after an `applied` whether more is due */
   private desired: { revision: number; sha256: string } | null = null;
+
+  /** The number of the newest revision this session knows the machine should run (read or sent), if any. */
+  get knownRevision(): number | null {
+    return Math.max(this.desired?.revision ?? 0, this.sentRevision ?? 0) || null;
+  }
   /** what the agent last said it runs (hello, then each `applied`) */
   private applied: { number: number; sha256: string } | null = null;
   private closed = false;
@@ -196,25 +206,25 @@ export class AgentSession {
   /**
    * Sends the desired revision if the agent does not run it yet. Safe to call any time, any number of times;
    * `known` is the desired revision when the caller already read it (a batch reconcile), and `frames` the
-   * apply frames that batch already encoded, by revision and hash.
+   * apply frames that batch already encoded, by revision and hash. True when it sent a revision.
    */
-  async reconcile(known?: DesiredRevision | null, frames?: Map<string, Buffer>): Promise<void> {
-    if (!this.hello || this.closed) return;
+  async reconcile(known?: DesiredRevision | null, frames?: Map<string, Buffer>): Promise<boolean> {
+    if (!this.hello || this.closed) return false;
     const desired =
       known === undefined ? (await this.deps.revisions.desired([this.machineId])).get(this.machineId) : known;
-    if (!desired || this.closed) return;
+    if (!desired || this.closed) return false;
     this.desired = { revision: desired.revision, sha256: desired.sha256 };
     const applied = this.applied;
-    if (applied?.number === desired.revision && applied.sha256 === desired.sha256) return;
+    if (applied?.number === desired.revision && applied.sha256 === desired.sha256) return false;
     if (applied && applied.number >= desired.revision) {
       this.deps.log.warn(
         { agentRevision: applied.number, desired: desired.revision },
         'agent runs a newer revision number than Paddock knows: renumbering the desired revision',
       );
       await this.deps.revisions.renumber(this.machineId, applied.number);
-      return;
+      return false;
     }
-    if (this.sentRevision === desired.revision) return;
+    if (this.sentRevision === desired.revision) return false;
     this.sentRevision = desired.revision;
     const key = `${desired.revision}:${desired.sha256}`;
     let frame = frames?.get(key);
@@ -229,7 +239,9 @@ export class AgentSession {
       frames?.set(key, frame);
     }
     this.sendEncoded(frame);
-    this.deps.log.info({ revision: desired.revision }, 'sent revision');
+    // Per machine at debug: the gateway logs each batch it sends, and a rollout may reach thousands of machines.
+    this.deps.log.debug({ revision: desired.revision }, 'sent revision');
+    return true;
   }
 
   /** Takes one frame from the bucket; closes the connection when it is empty. */

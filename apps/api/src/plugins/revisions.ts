@@ -29,6 +29,7 @@ export default fp(
           app.metrics.rollouts.inc({ actor: actor.type });
           app.metrics.revisionsRecorded.inc(revisions);
         },
+        onListenerError: (err) => app.log.error({ err }, 'sending a committed rollout failed'),
       }),
     );
   },

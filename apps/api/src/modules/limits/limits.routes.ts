@@ -6,20 +6,37 @@
 import { IdParams, Problem, Rollout, UpdateTokenLimitsBody } from '@paddock/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ConflictError, NotFoundError, ValidationError } from '../../lib/errors.js';
-import { runnersRepository } from '../runners/runners.repository.js';
-import { runnersService } from '../runners/runners.service.js';
 
 const limitsRoutes: FastifyPluginAsyncZod = async (app) => {
   const { prisma } = app.db;
-  const runners = runnersService({ repo: runnersRepository(prisma) });
-  const runnerSnapshot = (id: string) => runners.get(id);
+  // What the change is about: the token's limit settings and the machines with an override. Not the whole runner
+  // with every assigned machine, which at thousands of machines cost more than the rollout itself, twice.
+  const limitSnapshot = async (id: string) => {
+    const token = await prisma.runnerToken.findUnique({
+      where: { runnerId: id },
+      select: { limitMode: true, limitValue: true, requestConcurrency: true },
+    });
+    if (!token) return null;
+    const overrides = await prisma.assignment.findMany({
+      where: { runnerId: id, limitOverride: { not: null } },
+      select: { machineId: true, limitOverride: true },
+      orderBy: { machineId: 'asc' },
+    });
+    return {
+      runnerId: id,
+      limitMode: token.limitMode,
+      limit: token.limitValue > 0 ? token.limitValue : null,
+      requestConcurrency: token.requestConcurrency,
+      overrides: overrides.map((o) => ({ machineId: o.machineId, limit: o.limitOverride })),
+    };
+  };
 
   app.patch(
     '/runners/:id/token',
     {
       config: {
         access: 'operator',
-        audit: { action: 'token_limit.update', targetType: 'runner', snapshot: runnerSnapshot },
+        audit: { action: 'token_limit.update', targetType: 'runner', snapshot: limitSnapshot },
       },
       schema: {
         tags: ['runners'],

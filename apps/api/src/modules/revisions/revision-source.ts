@@ -15,9 +15,11 @@ export function storedRevisions(
   db: Database,
   render: RenderStored,
   renumber: (machineId: string, above: number) => Promise<void>,
+  onCommitted?: RevisionSource['onCommitted'],
 ): RevisionSource {
   return {
     renumber,
+    ...(onCommitted && { onCommitted }),
     async desired(machineIds) {
       const out = new Map<string, DesiredRevision>();
       if (machineIds.length === 0) return out;

@@ -8,6 +8,7 @@ import type { ActorType, Prisma, PrismaClient } from '../../db/client.js';
 import type { EventBus } from '../../lib/event-bus.js';
 import type { SecretBox } from '../../lib/secrets.js';
 import { uuidv7 } from '../../lib/uuid.js';
+import type { DesiredRevision } from '../../agent-gateway/session.js';
 import { buildDesiredModel, type DesiredModel } from './desired-model.js';
 import { budgetsFor, lockMachinesForModel } from './model-inputs.js';
 
@@ -33,6 +34,13 @@ export const sha256 = (text: string) => createHash('sha256').update(text).digest
 
 type Tx = Prisma.TransactionClient;
 
+/**
+ * Told right after a rollout commits in this process, with each machine's new revision already rendered: the agent
+ * gateway of this replica sends them at once, without waiting for the rollout's event to come back from the
+ * database and reading the revisions again. Other replicas still learn of the rollout from its event.
+ */
+export type CommittedListener = (rolloutId: string, revisions: Map<string, DesiredRevision>) => void;
+
 /** A new desired revision means older ones still waiting will never be applied. */
 const supersedeOlder = (tx: Tx, machineId: string, number: number) =>
   tx.configRevision.updateMany({
@@ -47,8 +55,21 @@ export function revisionsService(deps: {
   render: ConfigRenderer;
   /** a rollout was committed (the app's metrics count them) */
   onRollout?: (rollout: { actor: Actor; revisions: number }) => void;
+  /** a CommittedListener threw */
+  onListenerError?: (err: unknown) => void;
 }) {
   const { prisma, secrets, events, render } = deps;
+  const committedListeners = new Set<CommittedListener>();
+  const committed = (rolloutId: string, revisions: Map<string, DesiredRevision>) => {
+    for (const listener of committedListeners) {
+      try {
+        listener(rolloutId, revisions);
+      } catch (err) {
+        // The rollout is committed whatever a listener does: its machines still get it through the event.
+        deps.onListenerError?.(err);
+      }
+    }
+  };
 
   async function tokensOf(tx: Tx | PrismaClient, runnerIds: string[]): Promise<(runnerId: string) => string> {
     const rows = await tx.runnerToken.findMany({
@@ -73,6 +94,12 @@ export function revisionsService(deps: {
     );
 
   return {
+    /** Subscribes to rollouts committed by this process (see CommittedListener); returns the unsubscribe. */
+    onCommitted(listener: CommittedListener): () => void {
+      committedListeners.add(listener);
+      return () => committedListeners.delete(listener);
+    },
+
     /** Renders stored revisions' models with current tokens (what agents are sent), decrypting each token once. */
     async renderStored(models: DesiredModel[]): Promise<string[]> {
       const runnerIds = [...new Set(models.flatMap((m) => m.runners.map((r) => r.runnerId)))];
@@ -100,6 +127,8 @@ export function revisionsService(deps: {
       before?: (tx: Tx) => Promise<void>,
     ): Promise<RolloutResult> {
       const unique = [...new Set(machineIds)];
+      const texts: string[] = [];
+      const sent = new Map<string, DesiredRevision>();
       const result = await prisma.$transaction(
         async (tx) => {
           await before?.(tx);
@@ -132,8 +161,10 @@ export function revisionsService(deps: {
             const json = JSON.stringify(model);
             let known = modelIndex.get(json);
             if (!known) {
-              known = { index: models.length + 1, sha: sha256(render(model, token)) };
+              const text = render(model, token);
+              known = { index: models.length + 1, sha: sha256(text) };
               models.push(json);
+              texts.push(text);
               modelIndex.set(json, known);
             }
             if (machine.latest?.sha256 === known.sha) {
@@ -177,7 +208,10 @@ export function revisionsService(deps: {
               UPDATE machines m SET desired_revision = v.number, apply_error = NULL, updated_at = now()
                 FROM unnest(${ids}::uuid[], ${numbers}::int[]) AS v(id, number)
                WHERE m.id = v.id`;
-            for (const c of changed) out.revisions.push({ machineId: c.machineId, revision: c.number });
+            for (const c of changed) {
+              out.revisions.push({ machineId: c.machineId, revision: c.number });
+              sent.set(c.machineId, { revision: c.number, sha256: c.sha, config: texts[c.model - 1]! });
+            }
           }
           return out;
         },
@@ -186,6 +220,7 @@ export function revisionsService(deps: {
       // One event for the whole rollout, however many machines: each replica reads the ids it needs.
       if (result.rolloutId) {
         deps.onRollout?.({ actor, revisions: result.revisions.length });
+        committed(result.rolloutId, sent);
         await events.publish({ topic: 'rollout.created', rolloutId: result.rolloutId });
       }
       return result;
@@ -204,9 +239,11 @@ export function revisionsService(deps: {
       /** the new revision's number must be above this one */
       above = 0,
     ): Promise<RolloutResult> {
+      let desired: DesiredRevision | undefined;
       const result = await prisma.$transaction(async (tx) => {
         await tx.$queryRaw`SELECT id FROM machines WHERE id = ${machineId}::uuid FOR UPDATE`;
-        const sha = sha256(await renderModel(tx, model));
+        const text = await renderModel(tx, model);
+        const sha = sha256(text);
         const latest = await tx.configRevision.findFirst({
           where: { machineId },
           orderBy: { number: 'desc' },
@@ -234,6 +271,7 @@ export function revisionsService(deps: {
           where: { id: machineId },
           data: { desiredRevision: number, applyError: null },
         });
+        desired = { revision: number, sha256: sha, config: text };
         return {
           rolloutId: rollout.id,
           revisions: [{ machineId, revision: number }],
@@ -242,6 +280,7 @@ export function revisionsService(deps: {
         };
       });
       deps.onRollout?.({ actor, revisions: 1 });
+      if (desired) committed(result.rolloutId, new Map([[machineId, desired]]));
       await events.publish({ topic: 'rollout.created', rolloutId: result.rolloutId });
       return result;
     },

@@ -10,7 +10,7 @@ import { authenticateInjects } from '../../../test/support/auth.js';
 import { factories } from '../../../test/support/factories.js';
 import { databaseFingerprint, testEnv, useTestApp } from '../../../test/support/test-db.js';
 import type { DesiredModel } from './desired-model.js';
-import type { ConfigRenderer } from './revisions.service.js';
+import { sha256, type ConfigRenderer } from './revisions.service.js';
 
 const ctx = useTestApp();
 let app: App;
@@ -273,6 +273,52 @@ describe('who did it', () => {
     expect(await ctx.db.prisma.auditEvent.count({ where: { action: 'machine.resume', targetId: id } })).toBe(
       1,
     );
+  });
+
+  it('audits a limit change with the limit before and after, not the whole runner', async () => {
+    await patchToken({ limitMode: 'per_machine', limit: 3, overrides: [] });
+    const res = await patchToken({ limit: 5, overrides: [{ machineId: machineIds[1]!, limit: 1 }] });
+    expect(res.statusCode, res.body).toBe(200);
+    const event = await ctx.db.prisma.auditEvent.findFirstOrThrow({
+      where: { action: 'token_limit.update', targetId: runnerId },
+      orderBy: { at: 'desc' },
+    });
+    expect(event.before).toEqual({
+      runnerId,
+      limitMode: 'per_machine',
+      limit: 3,
+      requestConcurrency: null,
+      overrides: [],
+    });
+    expect(event.after).toMatchObject({
+      limit: 5,
+      overrides: [{ machineId: machineIds[1]!, limit: 1 }],
+    });
+    await patchToken({ overrides: [{ machineId: machineIds[1]!, limit: null }] });
+  });
+
+  it('hands each committed revision, rendered, to this process’s listeners', async () => {
+    const heard: Array<{ rolloutId: string; revisions: Map<string, { revision: number; config: string }> }> = [];
+    const stop = app.revisions.onCommitted((rolloutId, revisions) => heard.push({ rolloutId, revisions }));
+    try {
+      const res = await patchToken({ limitMode: 'per_machine', limit: 7 });
+      expect(res.statusCode, res.body).toBe(200);
+      const rollout = res.json() as Rollout;
+      expect(heard.map((h) => h.rolloutId)).toEqual([rollout.rolloutId]);
+      const revisions = heard[0]!.revisions;
+      expect([...revisions.keys()].sort()).toEqual(rollout.revisions.map((r) => r.machineId).sort());
+      for (const [machineId, r] of revisions) {
+        const row = await ctx.db.prisma.configRevision.findUniqueOrThrow({
+          where: { machineId_number: { machineId, number: r.revision } },
+        });
+        expect(sha256(r.config)).toBe(row.sha256);
+        expect(r.config).toContain(TOKEN);
+      }
+    } finally {
+      stop();
+    }
+    await patchToken({ limit: 8 });
+    expect(heard).toHaveLength(1);
   });
 
   it('keeps the audit log unchanged when the change is refused', async () => {
