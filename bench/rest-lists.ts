@@ -4,15 +4,17 @@
  * at a fixed rate from this process (open loop, so a slow server cannot slow the load down and hide its latency).
  *
  *   npx pnpm --filter @paddock/bench rest-lists   (PADDOCK_BENCH_DATABASE_URL to use another server)
- *     [--runners 10000] [--machines 2000] [--rate 200] [--seconds 15] [--no-write]
+ *     [--runners 10000] [--machines 2000] [--rate 200] [--seconds 15] [--no-write] [--profile]
  *
  * Requests carry an admin's write API token, made in the benchmark database. `--no-write` prints the figures
- * without touching RESULTS.md (for a quick check with small sizes).
+ * without touching RESULTS.md (for a quick check with small sizes). `--profile` runs the API under node's CPU profiler
+ * and names the .cpuprofile it wrote (open it in Chrome DevTools).
  *
  * Target (issue "Scale, faults and operations"): GET /api/v1/runners pages of 100 at 200 req/s, p95 < 50 ms.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -21,11 +23,12 @@ import { applyMigrations } from '../apps/api/src/db/migrations.js';
 import { createSecretBox } from '../apps/api/src/lib/secrets.js';
 import { createBenchAdmin } from './lib/auth.js';
 import { startBuiltApi } from './lib/built-api.js';
+import { cpuMs, cpuMsOf, postgresPids, selfCpuMs } from './lib/proc.js';
 import { seedFleet } from './lib/seed.js';
 import { machineDescription, ms, summarize, writeSection, type LatencySummary } from './lib/stats.js';
 
 function parseArgs(argv: string[]) {
-  const opts = { runners: 10_000, machines: 2_000, rate: 200, seconds: 15, write: true };
+  const opts = { runners: 10_000, machines: 2_000, rate: 200, seconds: 15, write: true, profile: false };
   const args = argv.filter((a) => a !== '--');
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
@@ -39,6 +42,7 @@ function parseArgs(argv: string[]) {
     else if (a === '--rate') opts.rate = number();
     else if (a === '--seconds') opts.seconds = number();
     else if (a === '--no-write') opts.write = false;
+    else if (a === '--profile') opts.profile = true;
     else throw new Error(`unknown argument ${a}`);
   }
   return opts;
@@ -49,6 +53,7 @@ const {
   rate: RATE,
   seconds: SECONDS,
   write,
+  profile,
 } = parseArgs(process.argv.slice(2));
 
 const adminUrl = process.env.PADDOCK_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -61,6 +66,22 @@ async function withAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   } finally {
     await c.end();
   }
+}
+
+// Node's http client with keep-alive costs the load generator about half of what `fetch` does per request, and the
+// load generator shares the two cores with what it measures.
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+
+/** GETs a URL and reads the whole answer; resolves with the status code. */
+function get(url: string, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { agent, headers }, (res) => {
+      res.on('data', () => {});
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+  });
 }
 
 /** Sends `rate` requests per second for `seconds`, each to the URL `next()` gives; returns latencies. */
@@ -82,10 +103,9 @@ async function openLoop(
     const url = next();
     const t0 = performance.now();
     inFlight.push(
-      fetch(url, { headers })
-        .then(async (res) => {
-          await res.arrayBuffer();
-          if (res.status !== 200) errors++;
+      get(url, headers)
+        .then((status) => {
+          if (status !== 200) errors++;
           latencies.push(performance.now() - t0);
         })
         .catch(() => {
@@ -113,10 +133,12 @@ async function main() {
     console.log(`seeded ${RUNNERS} runners and ${MACHINES} machines in ${ms(performance.now() - t0)}`);
     const headers = { authorization: await createBenchAdmin(db.prisma) };
 
+    const profileDir = mkdtempSync(path.join(os.tmpdir(), 'paddock-rest-lists-profile-'));
     const api = await startBuiltApi({
       databaseUrl: url.toString(),
       secretKeyHex: key.toString('hex'),
       logFile: path.join(mkdtempSync(path.join(os.tmpdir(), 'paddock-bench-')), 'api.log'),
+      ...(profile && { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] }),
     });
     const base = api.url;
 
@@ -162,21 +184,34 @@ async function main() {
     const runnerPages = await cursors(scenarios[0]!.path);
     let done = 0;
     let k = 0;
+    // Backends come and go with the pool: each counts from its CPU time before the run, or from 0 if it is new.
+    const pgBefore = new Map(postgresPids(name).map((pid) => [pid, cpuMs(pid)]));
+    const pgSpent = () =>
+      postgresPids(name).reduce((sum, pid) => sum + cpuMsOf([pid]) - (pgBefore.get(pid) ?? 0), 0);
+    const cpuBefore = { api: cpuMs(api.pid), bench: selfCpuMs() };
     const until = performance.now() + 5000;
     await Promise.all(
       Array.from({ length: 8 }, async () => {
         while (performance.now() < until) {
-          const res = await fetch(`${base}${scenarios[0]!.path}${runnerPages[k++ % runnerPages.length]}`, {
-            headers,
-          });
-          await res.arrayBuffer();
+          await get(`${base}${scenarios[0]!.path}${runnerPages[k++ % runnerPages.length]}`, headers);
           done++;
         }
       }),
     );
     const capacity = done / 5;
-    console.log(`capacity: ${capacity.toFixed(0)} runner pages/s with 8 concurrent clients`);
+    // CPU per request over the capacity run: what each page costs the API, Postgres and the load generator.
+    const perRequest = {
+      api: (cpuMs(api.pid) - cpuBefore.api) / done,
+      pg: pgSpent() / done,
+      bench: (selfCpuMs() - cpuBefore.bench) / done,
+    };
+    const cpuLine = `CPU per runner page: API ${perRequest.api.toFixed(2)} ms, Postgres ${perRequest.pg.toFixed(2)} ms, load generator ${perRequest.bench.toFixed(2)} ms`;
+    console.log(`capacity: ${capacity.toFixed(0)} runner pages/s with 8 concurrent clients; ${cpuLine}`);
     await api.stop();
+    if (profile) {
+      const written = readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile'));
+      console.log(`CPU profile of the API: ${written.map((f) => path.join(profileDir, f)).join(', ')}`);
+    }
 
     const target = rows[0]!.s.p95 < 50;
     const args = process.argv.slice(2).filter((x) => x !== '--');
@@ -198,7 +233,7 @@ Postgres on 127.0.0.1, the built API in a child process, the load generator in t
 | --- | ---: | ---: | ---: | ---: | ---: | ---: |
 ${rows.map((r) => `| ${r.label} | ${r.s.count} | ${ms(r.s.p50)} | ${ms(r.s.p95)} | ${ms(r.s.p99)} | ${ms(r.s.max)} | ${r.errors} |`).join('\n')}
 
-Capacity (closed loop, 8 concurrent clients, runner pages of 100): ${capacity.toFixed(0)} requests/s.
+Capacity (closed loop, 8 concurrent clients, runner pages of 100): ${capacity.toFixed(0)} requests/s. ${cpuLine} (CPU time over the capacity run divided by its requests; the machine has two cores for all three).
 
 Target: runners pages of 100 at 200 req/s with p95 < 50 ms — **${target ? 'met' : 'not met'}** (p95 ${ms(rows[0]!.s.p95)}).
 ${target ? '' : 'Where the rate exceeds the capacity, requests queue and the percentiles measure the queue. The load generator shares the two cores with the API and Postgres.'}`,

@@ -34,6 +34,8 @@ export async function startBuiltApi(opts: {
   secretKeyHex: string;
   logFile: string;
   env?: Record<string, string>;
+  /** options for node itself, before the server's file (`--cpu-prof`, say) */
+  nodeArgs?: string[];
 }): Promise<BuiltApi> {
   for (const file of [SERVER, WEB_INDEX]) {
     if (!existsSync(file))
@@ -41,7 +43,7 @@ export async function startBuiltApi(opts: {
   }
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'paddock-bench-wall-api-'));
   const log = createWriteStream(opts.logFile);
-  const child = spawn(process.execPath, [SERVER], {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), SERVER], {
     cwd: path.dirname(SERVER),
     env: {
       PATH: process.env.PATH ?? '',

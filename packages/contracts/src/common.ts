@@ -44,7 +44,10 @@ export function Page<T extends z.ZodType>(item: T) {
     items: z.array(item),
     /** pass as `cursor` to read the next page; null when this is the last one */
     nextCursor: z.string().nullable(),
-    /** number of items matching the filters, over all pages */
+    /**
+     * number of items matching the filters, over all pages, as counted for the first page: later pages read with
+     * its cursors repeat that figure rather than counting again
+     */
     total: z.number().int(),
   });
 }

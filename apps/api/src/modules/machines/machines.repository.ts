@@ -118,7 +118,8 @@ const PENDING_SCAN = 5_000;
 
 export function machinesRepository(prisma: PrismaClient) {
   return {
-    async list(query: ListMachinesQuery, cursor: CursorPayload | null) {
+    /** `knownTotal`: the total a cursor carried for the same filters, so the matching rows are not counted again. */
+    async list(query: ListMachinesQuery, cursor: CursorPayload | null, knownTotal: number | null = null) {
       const where = whereSql(query);
       const { field, dir } = sortSpec(query.sort);
       const page = cursor ? [...where, afterCursorSql(field, dir, cursor)] : where;
@@ -143,7 +144,9 @@ export function machinesRepository(prisma: PrismaClient) {
             ${and(page)}
            ORDER BY ${COLUMNS[field]} ${direction} NULLS LAST, m.id ${direction}
            LIMIT ${query.limit + 1}`,
-        prisma.$queryRaw<[{ n: number }]>`SELECT count(*)::int AS n FROM machines m ${and(where)}`,
+        knownTotal === null
+          ? prisma.$queryRaw<[{ n: number }]>`SELECT count(*)::int AS n FROM machines m ${and(where)}`
+          : [{ n: knownTotal }],
       ]);
       return {
         rows: rows.slice(0, query.limit).map(({ runnerCount, ...m }): MachineRow => ({

@@ -14,7 +14,7 @@ import type {
 } from '@paddock/contracts';
 import { RunnerJobs, Status } from '@paddock/protocol';
 import { z } from 'zod';
-import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
+import { carriedTotal, decodeCursor, encodeCursor, filterKey } from '../../lib/cursor.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { eligibleRunners } from '../jobs/matching.js';
 import {
@@ -176,7 +176,7 @@ export function machinesService(deps: { repo: MachinesRepository; now?: () => Da
   return {
     async list(query: ListMachinesQuery): Promise<MachinePage> {
       const cursor = query.cursor ? decodeCursor(query.cursor, query.sort) : null;
-      const { rows, hasMore, total } = await repo.list(query, cursor);
+      const { rows, hasMore, total } = await repo.list(query, cursor, carriedTotal(cursor, query));
       const last = rows.at(-1);
       const { field } = sortSpec(query.sort);
       const lastValue = (row: MachineRow) => {
@@ -185,7 +185,10 @@ export function machinesService(deps: { repo: MachinesRepository; now?: () => Da
       };
       return {
         items: await toDtos(rows),
-        nextCursor: hasMore && last ? encodeCursor({ s: query.sort, v: lastValue(last), id: last.id }) : null,
+        nextCursor:
+          hasMore && last
+            ? encodeCursor({ s: query.sort, v: lastValue(last), id: last.id, t: total, f: filterKey(query) })
+            : null,
         total,
       };
     },

@@ -1,6 +1,7 @@
 /**
- * Runner reads. List pages are one SQL query (plus a count): Prisma's `include` with `_count` aggregates the whole
- * assignments table for every page, which costs ten times more than a correlated count on the indexed column.
+ * Runner reads. List pages are one SQL query (plus a count on the first page): Prisma's `include` with `_count`
+ * aggregates the whole assignments table for every page, which costs ten times more than a correlated count on the
+ * indexed column.
  */
 import type { ListRunnersQuery, RunnerStatusFilter } from '@paddock/contracts';
 import { Prisma, type PrismaClient } from '../../db/client.js';
@@ -22,18 +23,46 @@ const includeDetail = {
 export type RunnerRow = Prisma.RunnerGetPayload<{ include: typeof include }>;
 export type RunnerDetailRow = Prisma.RunnerGetPayload<{ include: typeof includeDetail }>;
 
-type ListRow = Omit<RunnerRow, 'token' | '_count'> & {
-  tokenId: string | null;
+/**
+ * A list row as the page shows it: timestamps already ISO-8601 text (made by Postgres, in the same form as
+ * `Date#toISOString`), so a page of 100 is mapped once, without a Date per timestamp.
+ */
+export interface RunnerListRow {
+  id: string;
+  gitlabInstanceId: string;
+  gitlabRunnerId: number;
+  runnerType: RunnerRow['runnerType'];
+  groupId: number | null;
+  projectId: number | null;
+  description: string;
+  tags: string[];
+  runUntagged: boolean;
+  locked: boolean;
+  paused: boolean;
+  accessLevel: RunnerRow['accessLevel'];
+  maximumTimeout: number | null;
+  maintenanceNote: string | null;
+  executor: string;
+  source: RunnerRow['source'];
+  gitlabStatus: string | null;
+  contactedAt: string | null;
+  syncedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
   tokenLast4: string | null;
-  tokenObtainedAt: Date | null;
-  tokenExpiresAt: Date | null;
-  tokenRotatedAt: Date | null;
+  tokenObtainedAt: string | null;
+  tokenExpiresAt: string | null;
+  tokenRotatedAt: string | null;
   tokenLimitMode: 'per_machine' | 'fleet_budget' | null;
   tokenLimitValue: number | null;
   tokenRequestConcurrency: number | null;
   machineCount: number;
   managerCount: number;
-};
+}
+
+/** A timestamp column as `Date#toISOString` writes it (UTC, milliseconds, `Z`). */
+const iso = (column: Prisma.Sql) =>
+  Prisma.sql`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 function statusSql(statuses: RunnerStatusFilter[]): Prisma.Sql {
   const gitlab = statuses.filter((s) => s !== 'paused');
@@ -60,58 +89,27 @@ function whereSql(query: ListRunnersQuery): Prisma.Sql[] {
 const and = (parts: Prisma.Sql[]) =>
   parts.length ? Prisma.sql`WHERE ${Prisma.join(parts, ' AND ')}` : Prisma.empty;
 
-function toRow(r: ListRow): RunnerRow {
-  const {
-    tokenId,
-    tokenLast4,
-    tokenObtainedAt,
-    tokenExpiresAt,
-    tokenRotatedAt,
-    tokenLimitMode,
-    tokenLimitValue,
-    tokenRequestConcurrency,
-    machineCount,
-    managerCount,
-    ...runner
-  } = r;
-  return {
-    ...runner,
-    token: tokenId
-      ? {
-          id: tokenId,
-          runnerId: runner.id,
-          ciphertext: '',
-          last4: tokenLast4!,
-          obtainedAt: tokenObtainedAt!,
-          expiresAt: tokenExpiresAt,
-          rotatedAt: tokenRotatedAt,
-          limitMode: tokenLimitMode!,
-          limitValue: tokenLimitValue!,
-          requestConcurrency: tokenRequestConcurrency,
-          updatedAt: runner.updatedAt,
-        }
-      : null,
-    _count: { assignments: machineCount, managers: managerCount },
-  };
-}
-
 export function runnersRepository(prisma: PrismaClient) {
   return {
-    /** Newest first; ids are UUIDv7, so id order is creation order and makes a stable keyset. */
-    async list(query: ListRunnersQuery, afterId: string | null) {
+    /**
+     * Newest first; ids are UUIDv7, so id order is creation order and makes a stable keyset. `knownTotal` is the
+     * total a cursor carried for the same filters: the matching rows are then not counted again.
+     */
+    async list(query: ListRunnersQuery, afterId: string | null, knownTotal: number | null = null) {
       const where = whereSql(query);
       const page = afterId ? [...where, Prisma.sql`r.id < ${afterId}::uuid`] : where;
       const [rows, count] = await Promise.all([
-        prisma.$queryRaw<ListRow[]>`
-          SELECT r.id, r.gitlab_instance_id AS "gitlabInstanceId", r.gitlab_runner_id AS "gitlabRunnerId",
-                 r.runner_type::text AS "runnerType", r.group_id AS "groupId", r.project_id AS "projectId",
-                 r.description, r.tags, r.run_untagged AS "runUntagged", r.locked, r.paused,
-                 r.access_level::text AS "accessLevel", r.maximum_timeout AS "maximumTimeout",
-                 r.maintenance_note AS "maintenanceNote", r.executor, r.executor_settings AS "executorSettings",
-                 r.source::text AS source, r.gitlab_status AS "gitlabStatus", r.contacted_at AS "contactedAt",
-                 r.synced_at AS "syncedAt", r.created_at AS "createdAt", r.updated_at AS "updatedAt",
-                 t.id AS "tokenId", t.last4 AS "tokenLast4", t.obtained_at AS "tokenObtainedAt",
-                 t.expires_at AS "tokenExpiresAt", t.rotated_at AS "tokenRotatedAt",
+        prisma.$queryRaw<RunnerListRow[]>`
+          SELECT r.id::text, r.gitlab_instance_id::text AS "gitlabInstanceId",
+                 r.gitlab_runner_id AS "gitlabRunnerId", r.runner_type::text AS "runnerType",
+                 r.group_id AS "groupId", r.project_id AS "projectId", r.description, r.tags,
+                 r.run_untagged AS "runUntagged", r.locked, r.paused, r.access_level::text AS "accessLevel",
+                 r.maximum_timeout AS "maximumTimeout", r.maintenance_note AS "maintenanceNote", r.executor,
+                 r.source::text AS source, r.gitlab_status AS "gitlabStatus",
+                 ${iso(Prisma.sql`r.contacted_at`)} AS "contactedAt", ${iso(Prisma.sql`r.synced_at`)} AS "syncedAt",
+                 ${iso(Prisma.sql`r.created_at`)} AS "createdAt", ${iso(Prisma.sql`r.updated_at`)} AS "updatedAt",
+                 t.last4 AS "tokenLast4", ${iso(Prisma.sql`t.obtained_at`)} AS "tokenObtainedAt",
+                 ${iso(Prisma.sql`t.expires_at`)} AS "tokenExpiresAt", ${iso(Prisma.sql`t.rotated_at`)} AS "tokenRotatedAt",
                  t.limit_mode::text AS "tokenLimitMode", t.limit_value AS "tokenLimitValue",
                  t.request_concurrency AS "tokenRequestConcurrency",
                  (SELECT count(*)::int FROM assignments a WHERE a.runner_id = r.id) AS "machineCount",
@@ -120,10 +118,12 @@ export function runnersRepository(prisma: PrismaClient) {
             ${and(page)}
            ORDER BY r.id DESC
            LIMIT ${query.limit + 1}`,
-        prisma.$queryRaw<[{ n: number }]>`SELECT count(*)::int AS n FROM runners r ${and(where)}`,
+        knownTotal === null
+          ? prisma.$queryRaw<[{ n: number }]>`SELECT count(*)::int AS n FROM runners r ${and(where)}`
+          : [{ n: knownTotal }],
       ]);
       return {
-        rows: rows.slice(0, query.limit).map(toRow),
+        rows: rows.slice(0, query.limit),
         hasMore: rows.length > query.limit,
         total: count[0].n,
       };

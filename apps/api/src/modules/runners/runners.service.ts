@@ -2,9 +2,9 @@
  * Runners as Paddock knows them: GitLab's settings, the token's limits (never the token) and where they run.
  */
 import type { ListRunnersQuery, Runner, RunnerDetail, RunnerPage } from '@paddock/contracts';
-import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
+import { carriedTotal, decodeCursor, encodeCursor, filterKey } from '../../lib/cursor.js';
 import { NotFoundError } from '../../lib/errors.js';
-import type { RunnerDetailRow, RunnerRow, RunnersRepository } from './runners.repository.js';
+import type { RunnerDetailRow, RunnerListRow, RunnerRow, RunnersRepository } from './runners.repository.js';
 
 const CURSOR_SORT = '-id';
 
@@ -46,6 +46,47 @@ export function toRunnerDto(row: RunnerRow): Runner {
   };
 }
 
+/** A list row, already in the page's shape but for the token's fields. */
+export function toRunnerListDto(row: RunnerListRow): Runner {
+  return {
+    id: row.id,
+    gitlabInstanceId: row.gitlabInstanceId,
+    gitlabRunnerId: row.gitlabRunnerId,
+    runnerType: row.runnerType,
+    groupId: row.groupId,
+    projectId: row.projectId,
+    description: row.description,
+    tags: row.tags,
+    runUntagged: row.runUntagged,
+    locked: row.locked,
+    paused: row.paused,
+    accessLevel: row.accessLevel,
+    maximumTimeout: row.maximumTimeout,
+    maintenanceNote: row.maintenanceNote,
+    executor: row.executor,
+    source: row.source,
+    gitlabStatus: row.gitlabStatus,
+    contactedAt: row.contactedAt,
+    syncedAt: row.syncedAt,
+    token:
+      row.tokenLast4 === null
+        ? null
+        : {
+            last4: row.tokenLast4,
+            obtainedAt: row.tokenObtainedAt!,
+            expiresAt: row.tokenExpiresAt,
+            rotatedAt: row.tokenRotatedAt,
+            limitMode: row.tokenLimitMode!,
+            limitValue: row.tokenLimitValue!,
+            requestConcurrency: row.tokenRequestConcurrency,
+          },
+    machineCount: row.machineCount,
+    managerCount: row.managerCount,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
 export function toRunnerDetailDto(row: RunnerDetailRow): RunnerDetail {
   const managedMachines = new Set(row.managers.map((m) => m.machineId));
   return {
@@ -79,12 +120,19 @@ export function runnersService(deps: { repo: RunnersRepository }) {
   const { repo } = deps;
   return {
     async list(query: ListRunnersQuery): Promise<RunnerPage> {
-      const afterId = query.cursor ? decodeCursor(query.cursor, CURSOR_SORT).id : null;
-      const { rows, hasMore, total } = await repo.list(query, afterId);
+      const cursor = query.cursor ? decodeCursor(query.cursor, CURSOR_SORT) : null;
+      const { rows, hasMore, total } = await repo.list(
+        query,
+        cursor?.id ?? null,
+        carriedTotal(cursor, query),
+      );
       const last = rows.at(-1);
       return {
-        items: rows.map(toRunnerDto),
-        nextCursor: hasMore && last ? encodeCursor({ s: CURSOR_SORT, v: null, id: last.id }) : null,
+        items: rows.map(toRunnerListDto),
+        nextCursor:
+          hasMore && last
+            ? encodeCursor({ s: CURSOR_SORT, v: null, id: last.id, t: total, f: filterKey(query) })
+            : null,
         total,
       };
     },

@@ -81,6 +81,32 @@ describe('runner list', () => {
     const second = await list(`limit=2&cursor=${first.nextCursor}`);
     expect(descriptions(second)).toEqual(['Docker Linux']);
     expect(second.nextCursor).toBeNull();
+    expect(second.total).toBe(3);
+  });
+
+  it('count the total for the first page only, and again when the filters change', async () => {
+    const first = await list('limit=1');
+    expect(first.total).toBe(3);
+    // Every statement the next pages send, to see which count.
+    const sql: string[] = [];
+    const pool = ctx.db.pool as unknown as { query: (...a: unknown[]) => unknown };
+    const original = pool.query.bind(pool);
+    pool.query = (...args: unknown[]) => {
+      const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string }).text;
+      if (text) sql.push(text);
+      return original(...args);
+    };
+    try {
+      const next = await list(`limit=1&cursor=${first.nextCursor}`);
+      expect(next.total).toBe(3);
+      expect(sql.filter((q) => /SELECT count\(\*\)::int AS n FROM runners/.test(q))).toEqual([]);
+      // The same cursor with another filter counts for that filter.
+      const tagged = await list(`limit=1&tag=docker&cursor=${first.nextCursor}`);
+      expect(tagged.total).toBe(2);
+      expect(sql.filter((q) => /SELECT count\(\*\)::int AS n FROM runners/.test(q))).toHaveLength(1);
+    } finally {
+      pool.query = original;
+    }
   });
 
   it('rejects bad filters', async () => {
