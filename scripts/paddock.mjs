@@ -254,6 +254,7 @@ const BENCHMARKS = [
   { name: 'wall-grid', script: 'wall-grid', args: [] },
   { name: 'trace-fanout', script: 'trace-fanout', args: [] },
   { name: 'gitlab-sync', script: 'gitlab-sync', args: [] },
+  { name: 'explain-hot-queries', script: 'explain-hot-queries', args: [] },
 ];
 
 function bench(args) {
