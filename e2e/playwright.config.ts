@@ -70,6 +70,8 @@ export default defineConfig({
         // The journeys watch machines go offline (three heartbeats) and jobs move, in seconds rather than minutes.
         PADDOCK_AGENT_HEARTBEAT_MS: '3000',
         PADDOCK_GITLAB_SYNC_INTERVAL_MS: '5000',
+        // Every response the journeys cause is also checked against its contract.
+        PADDOCK_RESPONSE_CHECK: 'on',
       },
     },
   ],

@@ -13,7 +13,7 @@ import Fastify, {
   type FastifyHttpOptions,
   type FastifyInstance,
 } from 'fastify';
-import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { LoggerOptions } from 'pino';
 import agentGateway from './agent-gateway/gateway.js';
 import auditPlugin from './plugins/audit.js';
@@ -27,6 +27,7 @@ import type { Env } from './env.js';
 import type { GitlabConnectionCheck } from './gitlab/connection-check.js';
 import type { RunnerTokenCheck } from './gitlab/runner-token-check.js';
 import { createLocalEventBus, type EventBus } from './lib/event-bus.js';
+import { responseSerializer } from './lib/response-serializer.js';
 import type { SecretBox } from './lib/secrets.js';
 import { apiModules } from './modules/index.js';
 import { renderConfigToml } from './modules/revisions/render.js';
@@ -112,7 +113,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(responseSerializer({ check: env.PADDOCK_RESPONSE_CHECK === 'on' }));
   // JSON only: anything else is answered 415 instead of reaching a handler as a string.
   app.removeContentTypeParser('text/plain');
   app.addHook('onRequest', async (request, reply) => {

@@ -109,6 +109,11 @@ export const EnvSchema = z
      */
     PADDOCK_DEMO: z.enum(['auto', 'off']).default('auto'),
     /**
+     * `on`: also check every response against its contract with zod and fail it when the compiled serializer wrote
+     * it differently (slower; the test suites run this way)
+     */
+    PADDOCK_RESPONSE_CHECK: z.enum(['on', 'off']).default('off'),
+    /**
      * the address people reach Paddock at (https://paddock.example.com); used in printed links, copied commands
      * and as the only origin allowed to change things. Defaults to the address each request was sent to
      */

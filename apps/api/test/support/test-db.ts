@@ -64,6 +64,8 @@ export function testEnv(overrides: Record<string, string> = {}): Env {
     PADDOCK_FLEET_SAMPLE_INTERVAL_MS: '0',
     // And retention: a pass could delete another test's old fixture rows; its own tests run passes directly.
     PADDOCK_RETENTION_INTERVAL_MS: '0',
+    // Every response a test produces is also checked against its contract (see lib/response-serializer.ts).
+    PADDOCK_RESPONSE_CHECK: 'on',
     ...overrides,
   });
 }
