@@ -118,12 +118,21 @@ export default fp(
       for (const [id, at] of sentLocally) if (now - at > SENT_LOCALLY_MS) sentLocally.delete(id);
       if (sessions.size === 0) return;
       sentLocally.set(rolloutId, now);
-      // A later rollout may already have been read and sent to a machine: never step it back.
-      const current = [...revisions.keys()].filter((id) => {
-        const known = sessions.get(id)?.knownRevision;
-        return known === undefined || known === null || known <= revisions.get(id)!.revision;
-      });
-      send(current, revisions, rolloutId);
+      // Sent in slices, each in its own turn of the event loop: the committing request answers first, and agents'
+      // answers and heartbeats are read between slices rather than after the whole fleet.
+      const ids = [...revisions.keys()].filter((id) => sessions.has(id));
+      let at = 0;
+      const sendSlice = () => {
+        const slice = ids.slice(at, (at += RECONCILE_SLICE));
+        // A later rollout may already have been read and sent to a machine: never step it back.
+        const current = slice.filter((id) => {
+          const known = sessions.get(id)?.knownRevision;
+          return known === undefined || known === null || known <= revisions.get(id)!.revision;
+        });
+        send(current, revisions, rolloutId);
+        if (at < ids.length) setImmediate(sendSlice);
+      };
+      setImmediate(sendSlice);
     });
     // A large rollout arrives as many events (one NOTIFY holds a few hundred ids): the ids of events arriving
     // together are merged, then read in slices, so the first machines get their revision while later ones are
