@@ -56,9 +56,8 @@ ${d(first.received)} on the replica that took the PATCH, ${d(second.received)} o
 rollout from one NOTIFY and reads its machines and desired revisions itself.${
         gap < 0
           ? ' The NOTIFY hop is not what costs: the replica that took the PATCH sends its own agents their' +
-            ' frames only once its event loop is through with the rest of the request (among it, checking and' +
-            ' serialising a response that lists all N revisions, and the audit event), while the other replica' +
-            ' has nothing else to do.'
+            ' frames from what it rendered, in slices between which it also answers the request and reads' +
+            ' agents\' answers, while the other replica has nothing else to do.'
           : ''
       } With real agents (the median push):
 applied ${d(real.byReplica[0]!.applied)} for the first replica's agents, ${d(real.byReplica[1]!.applied)} for the
@@ -135,8 +134,9 @@ real agents in worker processes on tmpfs, heartbeat ${run.heartbeatMs / 1000} s)
 app wired as \`server.ts\` wires it (pool of 20, its own LISTEN connection of the Postgres event bus), all on the
 one database. Each agent worker connects all its agents to one replica, worker *k* to replica *k* mod ${replicas}, so the
 agents are split evenly (${ok.map((r) => `${n0(r.n)}: ${slash((r.replicas ?? []).map((x) => n0(x.sessions)))} sessions`).join('; ')}). The PATCH
-goes to replica 1: it commits the rollout and announces it with one NOTIFY (\`rollout.created\`, ids only); every
-replica reads the machines of the rollout that are connected to it and sends their revisions.
+goes to replica 1: it commits the rollout, sends its own agents the revisions it rendered, and announces the rollout
+with one NOTIFY (\`rollout.created\`, ids only); the other replica reads the machines of the rollout that are
+connected to it and sends their revisions.
 
 **Measure.** As in the config-push section: per agent, from just before the PATCH is sent to the moment the API
 that holds the agent's socket stamps its \`applied\` (\`config_revisions.applied_at\`; one host, one clock). One

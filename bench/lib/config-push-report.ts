@@ -176,7 +176,7 @@ function phaseRows(r: FleetResult, instant: boolean): string[] {
   const syncMs = a.revisions.sync?.totalMs ?? 0;
   const rows = [
     `| ${who} | PATCH → response: \`revisions.sync\` (its transaction, then NOTIFY) | ${ms(p.responseMs)}; sync ${ms(syncMs)}; the transaction's statements ${ms(inSyncMs)}: ${tallies(a.queries.inSync, 1)}; then ${n0(rolloutNotifies(a).count)} NOTIFYs in ${ms(rolloutNotifies(a).ms)} |`,
-    `| ${who} | PATCH → apply frame parsed by the agent (NOTIFY, batch read + render, send) | ${d(p.received)} |`,
+    `| ${who} | PATCH → apply frame parsed by the agent (commit, then sent in slices of 1,000 from what the committing replica rendered) | ${d(p.received)} |`,
     ...(instant
       ? []
       : [
@@ -292,7 +292,9 @@ errors logged were ${logs.first
     const area = (name: string) => prof?.areas.find((a) => a.area === name)?.ms ?? 0;
     out.push(
       `**2. The PATCH itself takes ${rows.map((x) => `${ms(x.p.responseMs)} at ${n0(x.r.n)}`).join(', ')}**, and no agent
-hears of the change before it returns: a machine is only ever sent a revision that is durably recorded. At
+hears of the change before its transaction commits: a machine is only ever sent a revision that is durably recorded.
+The replica that commits then sends its own agents what it rendered, without reading it back, while the PATCH is
+answered; other replicas read the rollout when its NOTIFY arrives. At
 ${n0(big.r.n)}, \`revisions.sync\` (apps/api/src/modules/revisions/revisions.service.ts) took ${ms(big.syncMs)}:
 ${ms(big.stmtMs)} in the ${n0(big.inSync.reduce((s, [, t]) => s + t.count, 0))} statements of its transaction (${big.inSync
         .slice(0, 4)
