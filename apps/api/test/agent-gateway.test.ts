@@ -771,6 +771,18 @@ describe('the /live socket', () => {
     return { ws, next, messages };
   }
 
+  it('closes every socket with 1012 when the event bus comes back, since events were missed meanwhile', async () => {
+    const live = await liveClient();
+    await live.next((m) => m.type === 'ready');
+    const closed = new Promise<number>((resolve) => live.ws.once('close', (code) => resolve(code)));
+    await events.publish({ topic: 'events.resumed' });
+    expect(await closed).toBe(1012);
+    // Reconnecting works at once.
+    const again = await liveClient();
+    await again.next((m) => m.type === 'ready');
+    again.ws.close();
+  });
+
   it('streams a machine going online, a revision being applied, and the rollout, to subscribers', async () => {
     const { machineId, credential, systemId } = await enrolledMachine();
     const live = await liveClient();

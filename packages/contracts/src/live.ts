@@ -21,6 +21,9 @@ import { WallSummary, WallTopic } from './wall.js';
  *   pages, queues and job lists read again
  * - `wall`, `wall:tags=<tag set key>`, `wall:label=<key=value>`: a wall screen's summary (see `wall.ts`), as `wall`
  *   messages at most once a second while machines change and every 15 s regardless.
+ *
+ * The server closes a socket with 1012 when changes may have been missed (its connection for events between
+ * replicas was interrupted): reconnect, subscribe again and read current state.
  */
 export const LiveTopic = z.union([
   z.literal('machines'),

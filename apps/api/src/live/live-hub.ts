@@ -39,6 +39,8 @@ const LIVE_FRAME_RATE = { burst: 200, perSecond: 50 } as const;
 export const CLOSE_TOO_MANY_MESSAGES = 4008;
 /** close code when the socket's session or display token ends */
 export const CLOSE_CREDENTIAL_REVOKED = 4401;
+/** close code when events may have been missed (the database connection of the event bus came back): reconnect */
+export const CLOSE_RESUMED = 1012;
 
 interface Client {
   socket: WebSocket;
@@ -193,6 +195,14 @@ export default fp(
             );
             forget(c);
           }
+        }
+      }
+      // The event bus was away, so events were missed: every socket is closed with "service restart" (1012); the
+      // browsers reconnect at once and read everything again rather than show what may be stale.
+      if (event.topic === 'events.resumed') {
+        for (const c of clients) {
+          c.socket.close(CLOSE_RESUMED, 'live updates were interrupted: reconnect');
+          forget(c);
         }
       }
       if (event.topic === 'machines.status') wall.changed();
