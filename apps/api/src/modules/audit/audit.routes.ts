@@ -57,8 +57,16 @@ const auditRoutes: FastifyPluginAsyncZod = async (app) => {
           );
         after = { at, id: c.id };
       }
+      // The `lte` repeats what the OR implies: Postgres cannot turn the OR into an index range, so without it a
+      // deep page walks the (at) index from the newest event down to the cursor.
       const pageWhere: Prisma.AuditEventWhereInput = after
-        ? { AND: [where, { OR: [{ at: { lt: after.at } }, { at: after.at, id: { lt: after.id } }] }] }
+        ? {
+            AND: [
+              where,
+              { at: { lte: after.at } },
+              { OR: [{ at: { lt: after.at } }, { at: after.at, id: { lt: after.id } }] },
+            ],
+          }
         : where;
       const [rows, total] = await Promise.all([
         prisma.auditEvent.findMany({

@@ -97,20 +97,26 @@ export function jobsRepository(prisma: PrismaClient) {
         SELECT r.id::text, r.gitlab_instance_id::text, r.tags, r.run_untagged, r.paused,
                r.access_level::text AS access_level, r.runner_type::text AS runner_type, r.project_id,
                COALESCE(r.gitlab_status = 'online', false) AS gitlab_online,
-               count(m.id) FILTER (WHERE m.connection_state = 'online' AND m.draining_since IS NULL)::int
-                 AS hosts_online,
-               count(m.id) FILTER (WHERE m.connection_state = 'online' AND m.draining_since IS NULL
-                                     AND a.effective_limit IS NULL)::int AS unlimited_hosts,
-               sum(a.effective_limit) FILTER (WHERE m.connection_state = 'online' AND m.draining_since IS NULL)::int
-                 AS capacity,
-               (SELECT count(*) FROM job_snapshots j WHERE j.runner_id = r.id AND j.status = 'running')::int
-                 AS running
+               COALESCE(h.hosts_online, 0)::int AS hosts_online,
+               COALESCE(h.unlimited_hosts, 0)::int AS unlimited_hosts,
+               h.capacity::int AS capacity,
+               COALESCE(j.running, 0)::int AS running
           FROM runners r
-          LEFT JOIN assignments a ON a.runner_id = r.id
-          LEFT JOIN machines m ON m.id = a.machine_id
+          -- Hosts and running jobs are each counted in one pass, then joined by runner: a running-jobs subquery per
+          -- runner and grouping whole runner rows made this whole-fleet read (every wall summary) slow at scale.
+          LEFT JOIN (
+            SELECT a.runner_id, count(*) AS hosts_online,
+                   count(*) FILTER (WHERE a.effective_limit IS NULL) AS unlimited_hosts,
+                   sum(a.effective_limit) AS capacity
+              FROM assignments a JOIN machines m ON m.id = a.machine_id
+             WHERE m.connection_state = 'online' AND m.draining_since IS NULL
+             GROUP BY a.runner_id) h ON h.runner_id = r.id
+          LEFT JOIN (
+            SELECT runner_id, count(*) AS running FROM job_snapshots
+             WHERE status = 'running'
+             GROUP BY runner_id) j ON j.runner_id = r.id
          -- A runner deleted in GitLab takes no jobs, whatever hosts still carry it.
-         WHERE r.gitlab_status IS DISTINCT FROM 'deleted'
-         GROUP BY r.id`;
+         WHERE r.gitlab_status IS DISTINCT FROM 'deleted'`;
       return rows.map((r) => {
         // Runners Paddock places on hosts count as online through those hosts; others (imported) by GitLab.
         const online = r.hosts_online > 0 || r.gitlab_online;

@@ -196,3 +196,80 @@ describe('watched scopes', () => {
     expect((await app.inject({ method: 'GET', url })).json().items).toHaveLength(1);
   });
 });
+
+describe("each runner's matching facts", () => {
+  it('counts running jobs per runner and sums the limits of its connected, undrained hosts', async () => {
+    const f = factories(ctx.db, ctx.secrets);
+    // A GitLab of its own: its runner ids cannot collide with those of the queue fixtures above.
+    const gl = await f.gitlabInstance({ url: 'https://gitlab.matching.example.com' });
+    const a = await f.machine({ connectionState: 'online' });
+    const b = await f.machine({ connectionState: 'online' });
+    const off = await f.machine({ connectionState: 'offline' });
+    const draining = await f.machine({ connectionState: 'online', drainingSince: new Date() });
+    const runner = async (
+      gitlabRunnerId: number,
+      gitlabStatus: string | null,
+      limits: Array<[string, number | null]>,
+    ) => {
+      const r = await f.runner(gl.id, { gitlabRunnerId, gitlabStatus });
+      for (const [machineId, effectiveLimit] of limits) await f.assign(r.id, machineId, { effectiveLimit });
+      return r.id;
+    };
+    const ids = {
+      busy: await runner(11, 'online', [
+        [a.id, 2],
+        [b.id, 3],
+        [off.id, 7],
+        [draining.id, 9],
+      ]),
+      one: await runner(12, 'online', [[a.id, 1]]),
+      idle: await runner(13, 'online', [[a.id, 4]]),
+      unlimited: await runner(14, 'online', [
+        [a.id, null],
+        [b.id, 2],
+      ]),
+      offline: await runner(15, 'offline', [
+        [off.id, 1],
+        [draining.id, 1],
+      ]),
+      imported: await runner(16, 'online', []),
+      deleted: await runner(17, 'deleted', [[a.id, 4]]),
+    };
+    const running = (gitlabRunnerId: number, n: number) =>
+      Array.from({ length: n }, () =>
+        gitlabJob({ status: 'running', gitlabRunnerId, startedAt: minutesAgo(1) }),
+      );
+    await jobsRepository(ctx.db.prisma).upsertSnapshots(gl.id, [
+      ...running(11, 3),
+      ...running(12, 1),
+      ...running(14, 2),
+      ...running(15, 1),
+      ...running(16, 4),
+      ...running(17, 1),
+      // Neither pending nor finished jobs count as running.
+      gitlabJob({ gitlabRunnerId: 13 }),
+      gitlabJob({
+        status: 'success',
+        gitlabRunnerId: 13,
+        startedAt: minutesAgo(20),
+        finishedAt: minutesAgo(10),
+      }),
+    ]);
+
+    const facts = new Map(
+      (await jobsRepository(ctx.db.prisma).runnersForMatching()).map((r) => [
+        r.id,
+        { online: r.online, running: r.running, capacity: r.capacity },
+      ]),
+    );
+    expect(facts.get(ids.busy)).toEqual({ online: true, running: 3, capacity: 5 });
+    expect(facts.get(ids.one)).toEqual({ online: true, running: 1, capacity: 1 });
+    expect(facts.get(ids.idle)).toEqual({ online: true, running: 0, capacity: 4 });
+    // One connected host without a limit leaves the runner without one.
+    expect(facts.get(ids.unlimited)).toEqual({ online: true, running: 2, capacity: null });
+    // No connected, undrained host: online only as GitLab says, with no capacity Paddock knows of.
+    expect(facts.get(ids.offline)).toEqual({ online: false, running: 1, capacity: null });
+    expect(facts.get(ids.imported)).toEqual({ online: true, running: 4, capacity: null });
+    expect(facts.has(ids.deleted)).toBe(false);
+  });
+});

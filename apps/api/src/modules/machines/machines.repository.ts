@@ -47,7 +47,8 @@ export const MACHINE_STATUS_SQL: Record<MachineStatusFilter, Prisma.Sql> = {
     AND m.pressure_high_since <= now() - make_interval(secs => ${PRESSURE_RULES.holdMs / 1000}))`,
 };
 
-function labelSql(selector: string): Prisma.Sql {
+/** A label selector (`key` or `key=value`) as SQL over `m.labels`, in the form the labels' GIN index serves. */
+export function labelSql(selector: string): Prisma.Sql {
   const eq = selector.indexOf('=');
   if (eq === -1) return Prisma.sql`m.labels ? ${selector}`;
   return Prisma.sql`m.labels @> ${JSON.stringify({ [selector.slice(0, eq)]: selector.slice(eq + 1) })}::jsonb`;

@@ -350,13 +350,19 @@ describe('the pass', () => {
 });
 
 describe('each delete', () => {
-  const cases: Array<[string, Prisma.Sql, string]> = [
+  const cases: Array<[string, Prisma.Sql, string | RegExp]> = [
     [
       'job snapshots',
       retentionStatements.jobSnapshots(NOW, 5000),
       'job_snapshots_finished_at_updated_at_idx',
     ],
-    ['fleet samples', retentionStatements.fleetSamples(NOW, 5000), 'fleet_samples_kind_at_idx'],
+    // Both `(kind, at)` and `(at)` serve `at < $1`, and which the planner prices lower depends on the table's
+    // size: any index of fleet_samples bounding `at` will do (not just the pkey probe of the outer delete).
+    [
+      'fleet samples',
+      retentionStatements.fleetSamples(NOW, 5000),
+      /Index (Only )?Scan (using|on) fleet_samples_\w+[^\n]*\n\s+Index Cond: [^\n]*\bat < /,
+    ],
     [
       'config revisions',
       retentionStatements.configRevisions(50, 5000),
@@ -373,7 +379,7 @@ describe('each delete', () => {
     });
     const text = plan.map((r) => r['QUERY PLAN']).join('\n');
     expect(text).not.toMatch(/Seq Scan/);
-    expect(text).toContain(index);
+    expect(text).toMatch(index);
   });
 });
 

@@ -4,6 +4,7 @@
  * query each, whatever the size of the fleet.
  */
 import { Prisma, type PrismaClient } from '../../db/client.js';
+import { labelSql } from '../machines/machines.repository.js';
 
 export interface WallMachineRow {
   id: string;
@@ -33,12 +34,9 @@ function scopeSql(scope: WallMachineScope): Prisma.Sql {
        WHERE a.machine_id = m.id AND r.tags @> ${scope.tags}::text[]
          AND r.gitlab_status IS DISTINCT FROM 'deleted')`;
   }
-  if (scope.label) {
-    const at = scope.label.indexOf('=');
-    return at < 0
-      ? Prisma.sql`WHERE m.labels ? ${scope.label}`
-      : Prisma.sql`WHERE m.labels ->> ${scope.label.slice(0, at)} = ${scope.label.slice(at + 1)}`;
-  }
+  // The machine list's condition: its `@>` is served by the labels' GIN index and estimated from their
+  // statistics, where `labels ->> key = value` was neither.
+  if (scope.label) return Prisma.sql`WHERE ${labelSql(scope.label)}`;
   return Prisma.empty;
 }
 

@@ -186,6 +186,11 @@ describe('GET /wall/summary', () => {
     const gpu = await summary('&label=pool=gpu');
     expect(gpu.machines.grid.map((t) => t[1])).toEqual(['gpu-1']);
     expect(gpu.failuresLastHour).toEqual({ jobs: 1, revisions: 0 });
+
+    // A key alone: every machine with that label, whatever its value.
+    const pooled = await summary('&label=pool');
+    expect(pooled.machines.grid.map((t) => t[1])).toEqual(['cpu-1', 'cpu-2', 'gpu-1']);
+    expect(pooled.failuresLastHour).toEqual({ jobs: 1, revisions: 1 });
   });
 
   it('refuses a malformed filter or both filters at once', async () => {
