@@ -57,7 +57,7 @@ rollout from one NOTIFY and reads its machines and desired revisions itself.${
         gap < 0
           ? ' The NOTIFY hop is not what costs: the replica that took the PATCH sends its own agents their' +
             ' frames from what it rendered, in slices between which it also answers the request and reads' +
-            ' agents\' answers, while the other replica has nothing else to do.'
+            " agents' answers, while the other replica has nothing else to do."
           : ''
       } With real agents (the median push):
 applied ${d(real.byReplica[0]!.applied)} for the first replica's agents, ${d(real.byReplica[1]!.applied)} for the

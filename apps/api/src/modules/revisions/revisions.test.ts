@@ -298,7 +298,8 @@ describe('who did it', () => {
   });
 
   it('hands each committed revision, rendered, to this process’s listeners', async () => {
-    const heard: Array<{ rolloutId: string; revisions: Map<string, { revision: number; config: string }> }> = [];
+    const heard: Array<{ rolloutId: string; revisions: Map<string, { revision: number; config: string }> }> =
+      [];
     const stop = app.revisions.onCommitted((rolloutId, revisions) => heard.push({ rolloutId, revisions }));
     try {
       const res = await patchToken({ limitMode: 'per_machine', limit: 7 });
