@@ -89,13 +89,10 @@ async function seedRevisions(pool: pg.Pool, perMachine: number, now: Date): Prom
       [perMachine, now],
     );
     await client.query(
-      `INSERT INTO config_revisions (id, machine_id, number, rollout_id, model, sha256, reason, actor_type, status,
-                                     created_at, applied_at, error)
-       SELECT gen_random_uuid(), m.id, rev.num, o.id, model.doc,
-              encode(sha256(convert_to(model.doc::text, 'UTF8')), 'hex'), 'token limit change', 'user',
-              s.status::"RevisionStatus", rev.at,
-              CASE WHEN s.status IN ('applied', 'superseded') THEN rev.at + interval '3 seconds' END,
-              CASE WHEN s.status = 'failed' THEN 'permission denied' END
+      `CREATE TEMP TABLE seed_revisions ON COMMIT DROP AS
+       SELECT gen_random_uuid() AS id, m.id AS machine_id, rev.num AS number, o.id AS rollout_id, model.doc,
+              encode(sha256(convert_to(model.doc::text, 'UTF8')), 'hex') AS model_hash,
+              s.status, rev.at
          FROM seed_machines m
         CROSS JOIN LATERAL (SELECT num, $2::timestamptz - make_interval(hours => ($1::int - num) * 24) AS at
                               FROM generate_series(1, $1::int) AS num) rev
@@ -114,6 +111,20 @@ async function seedRevisions(pool: pg.Pool, perMachine: number, now: Date): Prom
            WHERE a.machine_id = m.id) model
         ORDER BY rev.num, m.i`,
       [perMachine, now],
+    );
+    // Stored as the API stores them: each distinct model once, named by the hash of its jsonb text.
+    await client.query(
+      `INSERT INTO config_models (hash, model)
+       SELECT DISTINCT ON (model_hash) model_hash, doc FROM seed_revisions ORDER BY model_hash`,
+    );
+    await client.query(
+      `INSERT INTO config_revisions (id, machine_id, number, rollout_id, model_hash, sha256, reason, actor_type,
+                                     status, created_at, applied_at, error)
+       SELECT id, machine_id, number, rollout_id, model_hash, model_hash, 'token limit change', 'user',
+              status::"RevisionStatus", at,
+              CASE WHEN status IN ('applied', 'superseded') THEN at + interval '3 seconds' END,
+              CASE WHEN status = 'failed' THEN 'permission denied' END
+         FROM seed_revisions`,
     );
     await client.query(
       `UPDATE machines m

@@ -21,11 +21,14 @@ import WebSocket from 'ws';
 import { buildApp, type App } from '../src/app.js';
 import type { RevisionSource } from '../src/agent-gateway/session.js';
 import { createLocalEventBus } from '../src/lib/event-bus.js';
+import { storeModels } from '../src/modules/revisions/config-models.js';
 import { authenticateInjects } from './support/auth.js';
 import { factories } from './support/factories.js';
 import { testEnv, useTestApp } from './support/test-db.js';
 
 const ctx = useTestApp();
+/** The hash of an empty desired model, stored (these tests send their own config texts). */
+const emptyModel = async () => (await storeModels(ctx.db.prisma, ['{}']))[0]!;
 const events = createLocalEventBus();
 let app: App;
 let base: string;
@@ -490,7 +493,14 @@ describe('the /agent socket', () => {
 describe('revisions over the socket', () => {
   async function revisionRow(machineId: string, number: number, config: string) {
     await ctx.db.prisma.configRevision.create({
-      data: { machineId, number, model: {}, sha256: sha(config), reason: 'test', actorType: 'system' },
+      data: {
+        machineId,
+        number,
+        modelHash: await emptyModel(),
+        sha256: sha(config),
+        reason: 'test',
+        actorType: 'system',
+      },
     });
     await ctx.db.prisma.machine.update({ where: { id: machineId }, data: { desiredRevision: number } });
     desired.set(machineId, { revision: number, sha256: sha(config), config });
@@ -801,7 +811,14 @@ describe('the /live socket', () => {
 
     const config = 'concurrent = 5\n';
     await ctx.db.prisma.configRevision.create({
-      data: { machineId, number: 1, model: {}, sha256: sha(config), reason: 'live', actorType: 'system' },
+      data: {
+        machineId,
+        number: 1,
+        modelHash: await emptyModel(),
+        sha256: sha(config),
+        reason: 'live',
+        actorType: 'system',
+      },
     });
     await ctx.db.prisma.machine.update({ where: { id: machineId }, data: { desiredRevision: 1 } });
     desired.set(machineId, { revision: 1, sha256: sha(config), config });

@@ -227,9 +227,13 @@ async function seed(pool: pg.Pool): Promise<void> {
       UNION ALL SELECT gen_random_uuid(), ${REVISIONS_PER_MACHINE}, NULL;
     INSERT INTO rollouts (id, reason, actor_type, created_at)
     SELECT id, 'limit change', 'user', now() - make_interval(days => ${REVISIONS_PER_MACHINE} - n) FROM plan_rollouts;
-    INSERT INTO config_revisions (id, machine_id, number, rollout_id, model, sha256, reason, actor_type, status,
-                                  created_at)
-    SELECT gen_random_uuid(), m.id, o.n, o.id, jsonb_build_object('concurrent', 8, 'machine', m.id),
+    INSERT INTO config_models (hash, model)
+    SELECT encode(sha256(convert_to(j::text, 'UTF8')), 'hex'), j
+      FROM (SELECT jsonb_build_object('concurrent', 8, 'machine', id) AS j FROM machines) s;
+    INSERT INTO config_revisions (id, machine_id, number, rollout_id, model_hash, sha256, reason, actor_type,
+                                  status, created_at)
+    SELECT gen_random_uuid(), m.id, o.n, o.id,
+           encode(sha256(convert_to(jsonb_build_object('concurrent', 8, 'machine', m.id)::text, 'UTF8')), 'hex'),
            encode(sha256(convert_to(m.id::text || o.n, 'UTF8')), 'hex'), 'limit change', 'user',
            (CASE WHEN o.n < ${REVISIONS_PER_MACHINE} THEN 'superseded' WHEN m.i % 100 = 42 THEN 'failed'
                  ELSE 'applied' END)::"RevisionStatus",

@@ -112,4 +112,45 @@ model Forgotten {
     const tables = await query<{ t: string | null }>(db.url, `SELECT to_regclass('half')::text AS t`);
     expect(tables[0]!.t).toBeNull();
   });
+
+  it('move existing revision models to config_models, one row per distinct model', async () => {
+    const db = await emptyDatabase();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'paddock-migrations-'));
+    cpSync(DEFAULT_MIGRATIONS_DIR, dir, { recursive: true });
+    const fs = await import('node:fs');
+    const later = fs.readdirSync(dir).filter((name) => name >= '20261206101159_config_models');
+    const held = mkdtempSync(path.join(os.tmpdir(), 'paddock-migrations-held-'));
+    for (const name of later) fs.renameSync(path.join(dir, name), path.join(held, name));
+    await applyMigrations({ connectionString: db.url, migrationsDir: dir });
+
+    const a = { global: { concurrent: 2 }, runners: [{ runnerId: 'r1', limit: 3 }] };
+    const b = { global: { concurrent: 4 }, runners: [] };
+    await query(
+      db.url,
+      `INSERT INTO machines (id, hostname, updated_at)
+         VALUES ('00000000-0000-7000-8000-000000000001', 'h1', now());
+       INSERT INTO config_revisions (id, machine_id, number, model, sha256, reason, actor_type) VALUES
+         ('00000000-0000-7000-8000-00000000000a', '00000000-0000-7000-8000-000000000001', 1,
+          '${JSON.stringify(a)}', repeat('1', 64), 'r', 'system'),
+         ('00000000-0000-7000-8000-00000000000b', '00000000-0000-7000-8000-000000000001', 2,
+          '${JSON.stringify(b)}', repeat('2', 64), 'r', 'system'),
+         ('00000000-0000-7000-8000-00000000000c', '00000000-0000-7000-8000-000000000001', 3,
+          '${JSON.stringify(a)}', repeat('3', 64), 'r', 'system')`,
+    );
+    for (const name of later) fs.renameSync(path.join(held, name), path.join(dir, name));
+    await applyMigrations({ connectionString: db.url, migrationsDir: dir });
+
+    const models = await query<{ n: number }>(db.url, 'SELECT count(*)::int AS n FROM config_models');
+    expect(models[0]!.n).toBe(2);
+    const rows = await query<{ number: number; model: unknown }>(
+      db.url,
+      `SELECT r.number, c.model FROM config_revisions r JOIN config_models c ON c.hash = r.model_hash
+        ORDER BY r.number`,
+    );
+    expect(rows).toEqual([
+      { number: 1, model: a },
+      { number: 2, model: b },
+      { number: 3, model: a },
+    ]);
+  });
 });

@@ -47,6 +47,19 @@ export const retentionStatements = {
                                                    WHERE p.status = 'pending' AND p.rollout_id IS NOT NULL))
                    LIMIT ${limit})`,
 
+  /**
+   * Models no revision names any more (their revisions pruned, or their machines deleted), unused since `before`.
+   * A rollout marks the models it uses as it stores them, so one still in flight keeps its model: this delete
+   * waits for that row and then finds it used just now.
+   */
+  configModels: (before: Date, limit: number) => Prisma.sql`
+    DELETE FROM config_models
+     WHERE hash IN (SELECT c.hash FROM config_models c
+                     WHERE c.used_at < ${before}
+                       AND NOT EXISTS (SELECT 1 FROM config_revisions r WHERE r.model_hash = c.hash)
+                     LIMIT ${limit})
+       AND used_at < ${before}`,
+
   /** Rollouts created before `before` that have no revision left (pruned, or their machines deleted). */
   emptiedRollouts: (before: Date, limit: number) => Prisma.sql`
     DELETE FROM rollouts
@@ -64,6 +77,7 @@ export function retentionRepository(prisma: PrismaClient) {
     deleteFleetSamples: (before: Date, limit: number) => run(retentionStatements.fleetSamples(before, limit)),
     deleteConfigRevisions: (kept: number, limit: number) =>
       run(retentionStatements.configRevisions(kept, limit)),
+    deleteConfigModels: (before: Date, limit: number) => run(retentionStatements.configModels(before, limit)),
     deleteEmptiedRollouts: (before: Date, limit: number) =>
       run(retentionStatements.emptiedRollouts(before, limit)),
   };

@@ -1,7 +1,8 @@
 /**
  * Data retention: deletes finished jobs and fleet samples older than their retention, config revisions beyond the
  * newest N of each machine (never its desired, applied or pending ones, nor those of a rollout under way), and
- * rollouts left without revisions once the audit events that could name them are gone too. A pass runs under an
+ * rollouts left without revisions once the audit events that could name them are gone too. Desired models that no
+ * revision names any more go with them, whatever the settings: nobody can see them. A pass runs under an
  * advisory lock, so with several replicas one of them does the work; each kind is deleted in bounded batches until
  * a batch comes back short, and a pass asked to stop ends between two batches.
  */
@@ -14,6 +15,8 @@ import { withRetentionLock } from './retention-lock.js';
 export const RETENTION_BATCH_SIZE = 5_000;
 
 const DAY_MS = 86_400_000;
+/** An unused model is kept this long after a rollout last stored it. */
+export const MODEL_GRACE_MS = 3_600_000;
 
 /** What to keep; 0 keeps that kind forever. */
 export interface RetentionSettings {
@@ -24,10 +27,11 @@ export interface RetentionSettings {
   auditRetentionDays: number;
 }
 
-export type RetentionKind = 'configRevisions' | 'rollouts' | 'jobSnapshots' | 'fleetSamples';
+export type RetentionKind = 'configRevisions' | 'configModels' | 'rollouts' | 'jobSnapshots' | 'fleetSamples';
 
 const LABELS: Record<RetentionKind, string> = {
   configRevisions: 'config revisions',
+  configModels: 'unused config models',
   rollouts: 'emptied rollouts',
   jobSnapshots: 'finished job snapshots',
   fleetSamples: 'fleet samples',
@@ -71,6 +75,9 @@ export function retentionService(deps: {
       const steps: Array<[RetentionKind, (limit: number) => Promise<number>]> = [];
       if (settings.revisionsKept > 0)
         steps.push(['configRevisions', (limit) => repo.deleteConfigRevisions(settings.revisionsKept, limit)]);
+      // An hour is far longer than any rollout's transaction, which marks its models used as it starts writing.
+      const modelsBefore = new Date(now.getTime() - MODEL_GRACE_MS);
+      steps.push(['configModels', (limit) => repo.deleteConfigModels(modelsBefore, limit)]);
       if (settings.auditRetentionDays > 0) {
         const before = ago(settings.auditRetentionDays);
         steps.push(['rollouts', (limit) => repo.deleteEmptiedRollouts(before, limit)]);
@@ -83,7 +90,6 @@ export function retentionService(deps: {
         const before = ago(settings.fleetSampleRetentionDays);
         steps.push(['fleetSamples', (limit) => repo.deleteFleetSamples(before, limit)]);
       }
-      if (steps.length === 0) return { ran: true, pruned: {}, complete: true };
 
       const locked = await withRetentionLock(deps.pool, async () => {
         const pruned: Partial<Record<RetentionKind, Pruned>> = {};

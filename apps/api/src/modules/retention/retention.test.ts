@@ -1,6 +1,6 @@
 /**
  * Retention on a real database: what goes (finished jobs and samples past their retention, revisions beyond the
- * newest N, rollouts left empty), what always stays (unfinished jobs; a machine's desired, applied and pending
+ * newest N, rollouts left empty, models no revision names), what always stays (unfinished jobs; a machine's desired, applied and pending
  * revisions and those of a rollout under way), batches of bounded size, the advisory lock between replicas, each
  * delete on an index, and the settings refused at start.
  */
@@ -10,6 +10,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { factories } from '../../../test/support/factories.js';
 import { useTestApp } from '../../../test/support/test-db.js';
 import { Prisma } from '../../db/client.js';
+import { storeModels } from '../revisions/config-models.js';
 import { EnvError, parseEnv } from '../../env.js';
 import { retentionRepository, retentionStatements } from './retention.repository.js';
 import { retentionService, type RetentionSettings } from './retention.service.js';
@@ -103,7 +104,11 @@ describe('job snapshots', () => {
     const { svc, info } = service(only({ jobRetentionDays: 30 }));
     const result = await svc.pruneNow({ now: NOW });
 
-    expect(result).toEqual({ ran: true, complete: true, pruned: { jobSnapshots: { rows: 4, batches: 1 } } });
+    expect(result).toEqual({
+      ran: true,
+      complete: true,
+      pruned: { configModels: { rows: 0, batches: 1 }, jobSnapshots: { rows: 4, batches: 1 } },
+    });
     expect(await names()).toEqual([
       'canceled-29d',
       'canceling-40d',
@@ -131,7 +136,12 @@ describe('job snapshots', () => {
   it('keeps everything with a retention of 0, and logs nothing when nothing was old enough', async () => {
     await job('ancient', 'success', daysAgo(3000), daysAgo(3000));
     const off = service(only({}));
-    expect(await off.svc.pruneNow({ now: NOW })).toEqual({ ran: true, pruned: {}, complete: true });
+    // Only unused models go whatever the settings (there are none here).
+    expect(await off.svc.pruneNow({ now: NOW })).toEqual({
+      ran: true,
+      pruned: { configModels: { rows: 0, batches: 1 } },
+      complete: true,
+    });
     const on = service(only({ jobRetentionDays: 36_500 }));
     expect(await on.svc.pruneNow({ now: NOW })).toMatchObject({ pruned: { jobSnapshots: { rows: 0 } } });
     expect(on.info).not.toHaveBeenCalled();
@@ -187,11 +197,15 @@ describe('config revisions', () => {
   type RevisionSpec = { status?: 'pending' | 'applied' | 'failed' | 'superseded'; rolloutId?: string };
 
   async function revisions(machineId: string, count: number, special: Record<number, RevisionSpec> = {}) {
+    const hashes = await storeModels(
+      ctx.db.prisma,
+      Array.from({ length: count }, (_, i) => JSON.stringify({ n: i + 1 })),
+    );
     await ctx.db.prisma.configRevision.createMany({
       data: Array.from({ length: count }, (_, i) => ({
         machineId,
         number: i + 1,
-        model: { n: i + 1 },
+        modelHash: hashes[i]!,
         sha256: String(i + 1).padStart(64, '0'),
         reason: `change ${i + 1}`,
         actorType: 'system' as const,
@@ -282,6 +296,32 @@ describe('config revisions', () => {
     expect(left.map((r) => r.id).sort()).toEqual([rollouts.underWay, rollouts.doneRecent].sort());
   });
 
+  it('deletes models no revision names once unused for an hour, whatever the settings', async () => {
+    const [gone, recent, named] = await storeModels(ctx.db.prisma, [
+      JSON.stringify({ unused: 'old' }),
+      JSON.stringify({ unused: 'recent' }),
+      JSON.stringify({ n: 1 }),
+    ]);
+    const usedAt = async (hash: string, at: Date) =>
+      ctx.db.prisma.configModel.update({ where: { hash }, data: { usedAt: at } });
+    await usedAt(gone!, new Date(NOW.getTime() - 2 * 3_600_000));
+    await usedAt(recent!, new Date(NOW.getTime() - 10 * 60_000));
+    await usedAt(named!, daysAgo(400));
+
+    const result = await service(only({})).svc.pruneNow({ now: NOW });
+    expect(result).toMatchObject({ pruned: { configModels: { rows: 1 } } });
+    const left = await ctx.db.prisma.configModel.findMany({
+      where: { hash: { in: [gone!, recent!, named!] } },
+    });
+    expect(left.map((m) => m.hash).sort()).toEqual([recent!, named!].sort());
+
+    // Once no revision names a model any more, it goes too.
+    await ctx.db.prisma.configRevision.deleteMany({ where: { modelHash: named! } });
+    const again = await service(only({})).svc.pruneNow({ now: NOW });
+    expect(again).toMatchObject({ pruned: { configModels: { rows: 1 } } });
+    expect(await ctx.db.prisma.configModel.count({ where: { hash: named! } })).toBe(0);
+  });
+
   it('leaves every page of a pruned machine working', async () => {
     await service(only({ revisionsKept: 50, auditRetentionDays: 365 })).svc.pruneNow({ now: NOW });
     const list = await ctx.app.inject({ url: `/api/v1/machines/${ids.busy}/revisions` });
@@ -343,7 +383,11 @@ describe('the pass', () => {
     expect(result).toEqual({
       ran: true,
       complete: false,
-      pruned: { jobSnapshots: { rows: 0, batches: 1 }, fleetSamples: { rows: 4, batches: 1 } },
+      pruned: {
+        configModels: { rows: 0, batches: 1 },
+        jobSnapshots: { rows: 0, batches: 1 },
+        fleetSamples: { rows: 4, batches: 1 },
+      },
     });
     expect(await ctx.db.prisma.fleetSample.count()).toBe(6);
   });
@@ -368,6 +412,7 @@ describe('each delete', () => {
       retentionStatements.configRevisions(50, 5000),
       'config_revisions_machine_id_number_key',
     ],
+    ['unused config models', retentionStatements.configModels(NOW, 5000), 'config_revisions_model_hash_idx'],
     ['emptied rollouts', retentionStatements.emptiedRollouts(NOW, 5000), 'rollouts_created_at_idx'],
   ];
 

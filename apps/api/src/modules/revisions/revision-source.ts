@@ -28,8 +28,9 @@ export function storedRevisions(
       >`
         SELECT machine_id::text, number, sha256,
                CASE WHEN row_number() OVER (PARTITION BY sha256 ORDER BY machine_id) = 1 THEN model END AS model
-          FROM (SELECT r.machine_id, r.number, r.sha256, r.model
+          FROM (SELECT r.machine_id, r.number, r.sha256, c.model
                   FROM machines m JOIN config_revisions r ON r.machine_id = m.id AND r.number = m.desired_revision
+                  JOIN config_models c ON c.hash = r.model_hash
                  WHERE m.id = ANY(${machineIds}::uuid[]) AND m.desired_revision > 0) d`;
       const distinct = rows.filter((r): r is typeof r & { model: DesiredModel } => r.model !== null);
       const texts = await render(distinct.map((r) => r.model));

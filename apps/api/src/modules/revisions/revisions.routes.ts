@@ -71,7 +71,10 @@ const revisionsRoutes: FastifyPluginAsyncZod = async (app) => {
     return m;
   };
   const revisionOr404 = async (machineId: string, number: number) => {
-    const r = await prisma.configRevision.findUnique({ where: { machineId_number: { machineId, number } } });
+    const r = await prisma.configRevision.findUnique({
+      where: { machineId_number: { machineId, number } },
+      include: { configModel: { select: { model: true } } },
+    });
     if (!r) throw new NotFoundError(`Revision ${number} of machine`, machineId);
     return r;
   };
@@ -111,7 +114,7 @@ const revisionsRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const row = await revisionOr404(request.params.id, request.params.number);
-      return { ...toRevision(row), config: await revisions.renderMasked(row.model) };
+      return { ...toRevision(row), config: await revisions.renderMasked(row.configModel.model) };
     },
   );
 
@@ -138,9 +141,10 @@ const revisionsRoutes: FastifyPluginAsyncZod = async (app) => {
           : await prisma.configRevision.findFirst({
               where: { machineId: id, number: { lt: number } },
               orderBy: { number: 'desc' },
+              include: { configModel: { select: { model: true } } },
             });
-      const before = from ? await revisions.renderMasked(from.model) : '';
-      const after = await revisions.renderMasked(to.model);
+      const before = from ? await revisions.renderMasked(from.configModel.model) : '';
+      const after = await revisions.renderMasked(to.configModel.model);
       return {
         from: from?.number ?? null,
         to: to.number,
@@ -170,7 +174,7 @@ const revisionsRoutes: FastifyPluginAsyncZod = async (app) => {
       const row = await revisionOr404(id, number);
       return revisions.record(
         id,
-        row.model as unknown as DesiredModel,
+        row.configModel.model as unknown as DesiredModel,
         `rollback to revision ${number}`,
         request.actor,
         number,
@@ -195,7 +199,7 @@ const revisionsRoutes: FastifyPluginAsyncZod = async (app) => {
       const row = await revisionOr404(m.id, m.desiredRevision);
       return revisions.record(
         m.id,
-        row.model as unknown as DesiredModel,
+        row.configModel.model as unknown as DesiredModel,
         'restore after drift',
         request.actor,
       );

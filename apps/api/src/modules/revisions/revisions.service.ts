@@ -10,6 +10,7 @@ import type { SecretBox } from '../../lib/secrets.js';
 import { uuidv7 } from '../../lib/uuid.js';
 import type { DesiredRevision } from '../../agent-gateway/session.js';
 import { buildDesiredModel, type DesiredModel } from './desired-model.js';
+import { storeModels } from './config-models.js';
 import { budgetsFor, lockMachinesForModel } from './model-inputs.js';
 
 /** Renders a desired model to config.toml text; `token(runnerId)` gives a runner's plaintext token. */
@@ -195,11 +196,12 @@ export function revisionsService(deps: {
             await tx.$executeRaw`
               UPDATE config_revisions SET status = 'superseded'
                WHERE machine_id = ANY(${ids}::uuid[]) AND status IN ('pending', 'failed')`;
-            // Each distinct model travels once; rows point at it by index.
+            // Each distinct model is stored once; the rows name it by hash.
+            const hashes = await storeModels(tx, models);
             await tx.$executeRaw`
               INSERT INTO config_revisions
-                     (id, machine_id, number, rollout_id, model, sha256, reason, actor_type, actor_id)
-              SELECT v.id, v.machine_id, v.number, ${rollout.id}::uuid, (${models}::text[])[v.model]::jsonb,
+                     (id, machine_id, number, rollout_id, model_hash, sha256, reason, actor_type, actor_id)
+              SELECT v.id, v.machine_id, v.number, ${rollout.id}::uuid, (${hashes}::text[])[v.model],
                      v.sha256, ${reason}, ${actor.type}::"ActorType", ${actor.id}
                 FROM unnest(${changed.map(() => uuidv7())}::uuid[], ${ids}::uuid[], ${numbers}::int[],
                             ${changed.map((c) => c.model)}::int[], ${changed.map((c) => c.sha)}::text[])
@@ -250,6 +252,7 @@ export function revisionsService(deps: {
           select: { number: true },
         });
         const number = Math.max(latest?.number ?? 0, above) + 1;
+        const [modelHash] = await storeModels(tx, [JSON.stringify(model)]);
         const rollout = await tx.rollout.create({
           data: { reason, actorType: actor.type, actorId: actor.id },
         });
@@ -258,7 +261,7 @@ export function revisionsService(deps: {
             machineId,
             number,
             rolloutId: rollout.id,
-            model: model as unknown as Prisma.InputJsonValue,
+            modelHash: modelHash!,
             sha256: sha,
             reason,
             actorType: actor.type,
@@ -290,12 +293,12 @@ export function revisionsService(deps: {
       const row = await prisma.configRevision.findFirst({
         where: { machineId },
         orderBy: { number: 'desc' },
-        select: { model: true },
+        select: { configModel: { select: { model: true } } },
       });
       if (!row) return;
       await this.record(
         machineId,
-        row.model as unknown as DesiredModel,
+        row.configModel.model as unknown as DesiredModel,
         'renumbered above the revision the agent reported',
         { type: 'system', id: null },
         null,

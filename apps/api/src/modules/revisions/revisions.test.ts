@@ -49,8 +49,9 @@ async function desiredModel(machineId: string): Promise<DesiredModel> {
   const m = await ctx.db.prisma.machine.findUniqueOrThrow({ where: { id: machineId } });
   const row = await ctx.db.prisma.configRevision.findUniqueOrThrow({
     where: { machineId_number: { machineId, number: m.desiredRevision } },
+    include: { configModel: true },
   });
-  return row.model as unknown as DesiredModel;
+  return row.configModel.model as unknown as DesiredModel;
 }
 
 const limitOn = async (machineId: string) => (await desiredModel(machineId)).runners[0]?.limit;

@@ -66,8 +66,9 @@ async function desiredRunnerIds(machineId: string): Promise<string[]> {
   const m = await ctx.db.prisma.machine.findUniqueOrThrow({ where: { id: machineId } });
   const rev = await ctx.db.prisma.configRevision.findUniqueOrThrow({
     where: { machineId_number: { machineId, number: m.desiredRevision } },
+    include: { configModel: true },
   });
-  return (rev.model as unknown as DesiredModel).runners.map((r) => r.runnerId);
+  return (rev.configModel.model as unknown as DesiredModel).runners.map((r) => r.runnerId);
 }
 
 describe('rotating a runner token', () => {

@@ -130,12 +130,13 @@ describe('registering a runner', () => {
     );
     const revisions = await ctx.db.prisma.configRevision.findMany({
       where: { rolloutId: rollout.rolloutId },
+      include: { configModel: true },
     });
     expect(revisions).toHaveLength(2);
     for (const r of revisions) {
-      const model = r.model as { runners: Array<{ runnerId: string; limit: number }> };
+      const model = r.configModel.model as { runners: Array<{ runnerId: string; limit: number }> };
       expect(model.runners).toEqual([expect.objectContaining({ runnerId: runner.id, limit: 3 })]);
-      expect(JSON.stringify(r.model)).not.toContain(token);
+      expect(JSON.stringify(model)).not.toContain(token);
     }
     const shown = revisions.find((r) => r.machineId === ids.m1)!;
     const rendered = await ctx.app.inject(`/api/v1/machines/${ids.m1}/revisions/${shown.number}`);

@@ -5,6 +5,7 @@ import WebSocket from 'ws';
 import { generateToken, hashToken, tokenPrefix } from '../../lib/tokens.js';
 import { createTestSession, createTestUser } from '../../../test/support/auth.js';
 import { factories } from '../../../test/support/factories.js';
+import { storeModels } from '../revisions/config-models.js';
 import { useTestApp } from '../../../test/support/test-db.js';
 
 const ctx = useTestApp();
@@ -95,12 +96,13 @@ beforeAll(async () => {
   await snapshot(['docker', 'linux'], 'failed', { finishedAt: ago(600_000), runnerSystemId: gpu1.systemId });
   await snapshot(['docker', 'linux'], 'failed', { finishedAt: ago(2 * HOUR) });
 
+  const [modelHash] = await storeModels(prisma, ['{}']);
   const revision = (machineId: string, number: number, createdAt: Date) =>
     prisma.configRevision.create({
       data: {
         machineId,
         number,
-        model: {},
+        modelHash: modelHash!,
         sha256: 'b'.repeat(64),
         reason: 'test',
         actorType: 'system',
