@@ -1,6 +1,6 @@
-import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fakeComparer } from '../../test/support/fake-comparer.js';
 import { CrashError, errnoError, faultyFs, type FaultyFs } from '../../test/support/faulty-fs.js';
@@ -49,6 +49,12 @@ function isConfigItself(path: string): boolean {
   return /\/(config\.toml|\.config\.toml\.paddock-[0-9a-f]{12}\.tmp)$/.test(path);
 }
 
+const prevPath = () => `${configPath}.paddock-prev`;
+
+async function stateOnDisk(): Promise<Record<string, unknown>> {
+  return JSON.parse(await readFile(join(stateDir, 'state.json'), 'utf8')) as Record<string, unknown>;
+}
+
 async function seedOld(mode = 0o600) {
   const store = await openStore();
   await store.apply(revision(1, OLD));
@@ -64,10 +70,14 @@ describe('config store: apply', () => {
     expect((await stat(configPath)).mode & 0o777).toBe(0o600);
     expect(await readdir(configDir)).toEqual(['config.toml']);
 
-    const state = JSON.parse(await readFile(join(stateDir, 'state.json'), 'utf8')) as unknown;
-    expect(state).toEqual({ machineId: 'machine-1', applied: { number: 1, sha256: sha256Hex(OLD) } });
-    expect(await readFile(join(stateDir, 'applied-config.toml'), 'utf8')).toBe(OLD);
-    expect((await stat(join(stateDir, 'applied-config.toml'))).mode & 0o777).toBe(0o600);
+    // One file holds the revision and its text (runner tokens: 0600).
+    expect(await stateOnDisk()).toEqual({
+      machineId: 'machine-1',
+      applied: { number: 1, sha256: sha256Hex(OLD) },
+      text: OLD,
+    });
+    expect((await stat(join(stateDir, 'state.json'))).mode & 0o777).toBe(0o600);
+    expect(await readdir(stateDir)).toEqual(['state.json']);
   });
 
   it('keeps the previous file as config.toml.paddock-prev and the existing mode', async () => {
@@ -76,13 +86,117 @@ describe('config store: apply', () => {
     const before = await stat(configPath);
     expect(await store.apply(revision(2, NEW))).toMatchObject({ kind: 'applied', written: true });
     expect(await readFile(configPath, 'utf8')).toBe(NEW);
-    expect(await readFile(`${configPath}.paddock-prev`, 'utf8')).toBe(OLD);
+    expect(await readFile(prevPath(), 'utf8')).toBe(OLD);
     const after = await stat(configPath);
     expect(after.mode & 0o777).toBe(0o640);
     // A new inode via rename: gitlab-runner sees a fresh mtime and never a half-written file.
     expect(after.ino).not.toBe(before.ino);
     expect(after.mtimeMs).toBeGreaterThanOrEqual(before.mtimeMs);
     expect((await readdir(configDir)).sort()).toEqual(['config.toml', 'config.toml.paddock-prev']);
+  });
+
+  it('keeps the previous file by a second name for the old inode, not a copy', async () => {
+    await seedOld(0o640);
+    const fs = faultyFs();
+    const store = await openStore(fs);
+    const before = await stat(configPath);
+    expect(await store.apply(revision(2, NEW))).toMatchObject({ kind: 'applied', written: true });
+    const prev = await stat(prevPath());
+    expect(prev.ino).toBe(before.ino);
+    expect(prev.ino).not.toBe((await stat(configPath)).ino);
+    expect(prev.nlink).toBe(1);
+    expect(prev.mode & 0o777).toBe(0o640);
+    expect(await readFile(prevPath(), 'utf8')).toBe(OLD);
+    // The old text is neither read back nor written again: no temporary file for prev is created.
+    expect(fs.calls.filter((c) => c.op === 'create').map((c) => basename(c.path))).toEqual([
+      expect.stringMatching(/^\.config\.toml\.paddock-[0-9a-f]{12}\.tmp$/),
+      expect.stringMatching(/^\.state\.json\.paddock-[0-9a-f]{12}\.tmp$/),
+    ]);
+  });
+
+  it('replaces config.toml with these filesystem calls once the directories are known', async () => {
+    await seedOld();
+    const fs = faultyFs();
+    const store = await openStore(fs);
+    await store.apply(revision(2, NEW));
+    fs.calls.length = 0;
+    await store.apply(revision(3, OLD));
+    const name = (path: string) => basename(path).replace(/\.paddock-[0-9a-f]{12}\.tmp$/, '.tmp');
+    // fchown only runs as root; it keeps the previous owner.
+    const calls = fs.calls.filter((c) => c.op !== 'fchown').map((c) => `${c.op} ${name(c.path)}`);
+    expect(calls).toEqual([
+      'readFile config.toml',
+      'stat config.toml',
+      'create .config.toml.tmp',
+      'write .config.toml.tmp',
+      'fchmod .config.toml.tmp',
+      'fsync .config.toml.tmp',
+      'close .config.toml.tmp',
+      'link .config.toml.paddock-prev.tmp',
+      'rename config.toml.paddock-prev',
+      'rename config.toml',
+      'fsyncDir etc',
+      'create .state.json.tmp',
+      'write .state.json.tmp',
+      'fchmod .state.json.tmp',
+      'fsync .state.json.tmp',
+      'close .state.json.tmp',
+      'rename state.json',
+      'fsyncDir state',
+    ]);
+  });
+
+  it.each(['EPERM', 'ENOTSUP', 'EXDEV', 'EMLINK'])(
+    'copies the previous file where link fails with %s (no hard links there)',
+    async (code) => {
+      await seedOld(0o640);
+      const fs = faultyFs();
+      const store = await openStore(fs);
+      fs.rule = (c) => (c.op === 'link' ? errnoError(code, 'link', c.path) : null);
+      const before = await stat(configPath);
+      expect(await store.apply(revision(2, NEW))).toMatchObject({ kind: 'applied', written: true });
+      expect(await readFile(configPath, 'utf8')).toBe(NEW);
+      expect(await readFile(prevPath(), 'utf8')).toBe(OLD);
+      const prev = await stat(prevPath());
+      expect(prev.ino).not.toBe(before.ino);
+      expect(prev.mode & 0o777).toBe(0o640);
+      expect((await readdir(configDir)).sort()).toEqual(['config.toml', 'config.toml.paddock-prev']);
+    },
+  );
+
+  it('copies the previous file when config.toml already has a second name (an interrupted apply)', async () => {
+    await seedOld();
+    const fs = faultyFs();
+    const store = await openStore(fs);
+    // The rename of the new file fails after prev became a second name of config.toml.
+    fs.rule = (c) =>
+      c.op === 'rename' && c.path === configPath ? errnoError('EIO', 'rename', c.path) : null;
+    expect(await store.apply(revision(2, NEW))).toMatchObject({ kind: 'failed', code: 'io_error' });
+    expect((await stat(prevPath())).ino).toBe((await stat(configPath)).ino);
+
+    fs.rule = null;
+    expect(await store.apply(revision(2, NEW))).toMatchObject({ kind: 'applied', written: true });
+    expect(await readFile(configPath, 'utf8')).toBe(NEW);
+    expect(await readFile(prevPath(), 'utf8')).toBe(OLD);
+    expect((await stat(prevPath())).ino).not.toBe((await stat(configPath)).ino);
+    expect((await readdir(configDir)).sort()).toEqual(['config.toml', 'config.toml.paddock-prev']);
+  });
+
+  it('creates the directories once, and again when one was removed', async () => {
+    const fs = faultyFs();
+    const store = await openStore(fs);
+    const mkdirs = () => fs.calls.filter((c) => c.op === 'mkdir').map((c) => c.path);
+    await store.apply(revision(1, OLD));
+    expect(mkdirs()).toEqual([configDir, stateDir]);
+    await store.apply(revision(2, NEW));
+    expect(mkdirs()).toHaveLength(2);
+
+    await rm(configDir, { recursive: true });
+    await rm(stateDir, { recursive: true });
+    expect(await store.apply(revision(3, OLD))).toMatchObject({ kind: 'applied', written: true });
+    expect(await readFile(configPath, 'utf8')).toBe(OLD);
+    expect(await stateOnDisk()).toMatchObject({ applied: { number: 3 }, text: OLD });
+    expect(mkdirs()).toEqual([configDir, stateDir, configDir, stateDir]);
   });
 
   it('skips the write when the file already has this hash', async () => {
@@ -154,7 +268,7 @@ describe('config store: apply', () => {
     },
   );
 
-  it('fails with read_only when even the previous copy cannot be written (a read-only mount)', async () => {
+  it('fails with read_only on a read-only mount, before anything is renamed', async () => {
     await seedOld();
     const fs = faultyFs();
     const store = await openStore(fs);
@@ -221,10 +335,57 @@ describe('config store: state across restarts', () => {
 
   it('keeps the revision but not the text when the text no longer matches', async () => {
     await (await openStore()).apply(revision(2, NEW));
-    await writeFile(join(stateDir, 'applied-config.toml'), 'tampered');
+    await writeFile(
+      join(stateDir, 'state.json'),
+      JSON.stringify({ ...(await stateOnDisk()), text: 'tampered' }),
+    );
     const store = await openStore();
     expect(store.applied()?.number).toBe(2);
     expect(store.appliedText()).toBeNull();
+  });
+
+  describe('written by an earlier agent (the text in applied-config.toml)', () => {
+    const legacyText = () => join(stateDir, 'applied-config.toml');
+    async function seedLegacy(text: string) {
+      await mkdir(stateDir, { recursive: true });
+      const applied = { number: 4, sha256: sha256Hex(NEW) };
+      await writeFile(join(stateDir, 'state.json'), JSON.stringify({ machineId: 'machine-1', applied }));
+      await writeFile(legacyText(), text, { mode: 0o600 });
+    }
+
+    it('reads the revision and the text', async () => {
+      await seedLegacy(NEW);
+      const store = await openStore();
+      expect(store.applied()).toEqual({ number: 4, sha256: sha256Hex(NEW) });
+      expect(store.appliedText()).toBe(NEW);
+    });
+
+    it('keeps the revision but not the text when the text no longer matches', async () => {
+      await seedLegacy('tampered');
+      const store = await openStore();
+      expect(store.applied()?.number).toBe(4);
+      expect(store.appliedText()).toBeNull();
+    });
+
+    it('removes applied-config.toml once state.json holds the text', async () => {
+      await seedLegacy(NEW);
+      const store = await openStore();
+      expect(await store.apply(revision(5, OLD))).toMatchObject({ kind: 'applied', written: true });
+      expect(await readdir(stateDir)).toEqual(['state.json']);
+      expect(await stateOnDisk()).toMatchObject({ applied: { number: 5 }, text: OLD });
+      expect((await openStore()).appliedText()).toBe(OLD);
+    });
+
+    it('keeps applied-config.toml while state.json cannot be written', async () => {
+      await seedLegacy(NEW);
+      const fs = faultyFs();
+      const store = await openStore(fs);
+      fs.rule = (c) =>
+        c.path.startsWith(stateDir) && c.op === 'create' ? errnoError('ENOSPC', 'open') : null;
+      expect(await store.apply(revision(5, OLD))).toMatchObject({ kind: 'applied', written: true });
+      expect(await readFile(legacyText(), 'utf8')).toBe(NEW);
+      expect((await openStore()).appliedText()).toBe(NEW);
+    });
   });
 
   it('removes temporary files an interrupted write left behind', async () => {
@@ -234,7 +395,7 @@ describe('config store: state across restarts', () => {
     await writeFile(join(configDir, 'unrelated.tmp'), 'keep');
     await openStore();
     expect((await readdir(configDir)).sort()).toEqual(['config.toml', 'unrelated.tmp']);
-    expect((await readdir(stateDir)).sort()).toEqual(['applied-config.toml', 'state.json']);
+    expect(await readdir(stateDir)).toEqual(['state.json']);
   });
 });
 

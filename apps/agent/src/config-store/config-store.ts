@@ -1,19 +1,27 @@
 /**
  * The only writer of gitlab-runner's config.toml on the agent's side. `apply` checks the revision (hash, order,
- * content), then replaces the file atomically, keeping the previous one as `config.toml.paddock-prev`. The new
- * file's fresh mtime is what gitlab-runner's 3 s poll reacts to; no signal is needed.
+ * content), then replaces the file atomically, keeping the previous one as `config.toml.paddock-prev` (a second
+ * name for the old file, or a copy where the filesystem has no hard links). The new file's fresh mtime is what
+ * gitlab-runner's 3 s poll reacts to; no signal is needed.
  *
  * Applies and disk reads are serialised, so a drift check never sees a half-finished apply.
  */
 import { dirname, join } from 'node:path';
 import type { RunnerRef } from '@paddock/protocol';
-import type { FileSystem } from '../fs/file-system.js';
+import type { FileInfo, FileSystem } from '../fs/file-system.js';
 import { errnoCode, readIfExists } from '../fs/file-system.js';
-import { isTempNameFor, writeFileAtomic } from '../fs/atomic-write.js';
+import { isTempNameFor, tempPathFor, writeFileAtomic } from '../fs/atomic-write.js';
 import type { Logger } from '../log/logger.js';
 import type { ConfigComparer } from './comparer.js';
 import { describeFsError, failureCodeOf, type FailureCode } from './failure.js';
-import { readState, sha256Hex, statePaths, writeState, type AppliedRevision } from './state.js';
+import {
+  LEGACY_TEXT_FILE,
+  readState,
+  sha256Hex,
+  statePaths,
+  writeState,
+  type AppliedRevision,
+} from './state.js';
 
 export const PREV_SUFFIX = '.paddock-prev';
 
@@ -66,12 +74,21 @@ export interface ConfigStoreOptions {
 
 const MESSAGE_MAX = 2000;
 
+/** link(2) errors for "no second name here" (vfat, some network and FUSE mounts, protected_hardlinks): copy. */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'EMLINK', 'ENOSYS']);
+
 /** Creates the config store over `fs` (the real filesystem in production, a faulty one in tests). */
 export function createConfigStore(options: ConfigStoreOptions): ConfigStore {
   const { configPath, stateDir, machineId, comparer, fs, logger } = options;
   const prevPath = `${configPath}${PREV_SUFFIX}`;
+  const configDir = dirname(configPath);
+  const statePath = statePaths(stateDir);
   let applied: AppliedRevision | null = null;
   let appliedText: string | null = null;
+  /** applied-config.toml of an earlier agent is still there, to be removed once state.json holds the text */
+  let legacyTextLeft = false;
+  /** directories this store created (or found) with mkdir, so later writes skip it */
+  const knownDirs = new Set<string>();
   let tail: Promise<unknown> = Promise.resolve();
 
   const readDiskNow = async (): Promise<DiskContent | null> => {
@@ -85,12 +102,13 @@ export function createConfigStore(options: ConfigStoreOptions): ConfigStore {
     return run;
   };
 
-  async function removeLeftovers(dir: string, targets: string[]) {
+  /** Removes the temporary files of `targets` in `dir`; returns the names the directory had. */
+  async function removeLeftovers(dir: string, targets: string[]): Promise<string[]> {
     let names: string[];
     try {
       names = await fs.readdir(dir);
     } catch {
-      return;
+      return [];
     }
     for (const name of names) {
       if (!targets.some((t) => isTempNameFor(t, name))) continue;
@@ -100,13 +118,39 @@ export function createConfigStore(options: ConfigStoreOptions): ConfigStore {
         () => {},
       );
     }
+    return names;
+  }
+
+  /**
+   * Runs `write`, which creates files in `dir`. The directory is created (mkdir -p) only before the first write;
+   * when it has vanished since (ENOENT), it is created again and `write` runs once more.
+   */
+  async function inDir<T>(dir: string, write: () => Promise<T>, creating: () => void = () => {}): Promise<T> {
+    const create = async () => {
+      creating();
+      await fs.mkdir(dir, 0o700);
+      knownDirs.add(dir);
+    };
+    if (!knownDirs.has(dir)) {
+      await create();
+      return write();
+    }
+    try {
+      return await write();
+    } catch (err) {
+      if (errnoCode(err) !== 'ENOENT') throw err;
+      knownDirs.delete(dir);
+      await create();
+      return write();
+    }
   }
 
   async function record(revision: number, sha256: string, text: string) {
-    applied = { number: revision, sha256 };
+    const entry: AppliedRevision = { number: revision, sha256 };
+    applied = entry;
     appliedText = text;
     try {
-      await writeState(fs, stateDir, machineId, applied, text);
+      await inDir(stateDir, () => writeState(fs, stateDir, machineId, entry, text));
     } catch (err) {
       // config.toml is already right; only a restart would report the older revision, and the API re-sends it.
       logger.error('cannot persist the applied revision', {
@@ -114,7 +158,56 @@ export function createConfigStore(options: ConfigStoreOptions): ConfigStore {
         stateDir,
         reason: describeFsError(`write the state in ${stateDir}`, err),
       });
+      return;
     }
+    if (legacyTextLeft) {
+      legacyTextLeft = false;
+      await fs.unlink(statePath.legacyText).catch((err: unknown) => {
+        if (errnoCode(err) === 'ENOENT') return;
+        logger.warn('cannot remove the applied text an earlier agent kept; state.json holds it now', {
+          path: statePath.legacyText,
+          code: errnoCode(err),
+        });
+      });
+    }
+  }
+
+  /**
+   * Keeps config.toml as it is now as config.toml.paddock-prev; runs just before the new file is renamed over it.
+   *
+   * Our rename gives config.toml a new inode and nobody writes to the old one afterwards, so a second name for
+   * the old inode (link, then rename over an older prev: atomic) is the previous file, with no copy of its data,
+   * which stays exactly as durable as config.toml was. The directory sync after the config.toml rename makes
+   * both renames durable. gitlab-runner rewrites config.toml in place (same inode): if it does so between our
+   * link and our rename, prev gets that text too, which is still the file as it was before our write.
+   * A kill or a failed rename after the link leaves both names on one inode (the same text, harmless). rename()
+   * between two names of one inode does nothing and would leave the temporary name behind, so a config.toml
+   * that already has another name is copied instead, as on a filesystem without hard links.
+   */
+  async function keepPrevious(current: Buffer, info: FileInfo) {
+    if (info.nlink === 1 && (await linkPrevious())) return;
+    await writeFileAtomic(fs, prevPath, current, {
+      mode: info.mode & 0o777,
+      owner: { uid: info.uid, gid: info.gid },
+    });
+  }
+
+  /** Gives config.toml the name config.toml.paddock-prev too; false when this filesystem cannot. */
+  async function linkPrevious(): Promise<boolean> {
+    const temp = tempPathFor(prevPath);
+    try {
+      await fs.link(configPath, temp);
+    } catch (err) {
+      if (NO_HARD_LINKS.has(errnoCode(err) ?? '')) return false;
+      throw err;
+    }
+    try {
+      await fs.rename(temp, prevPath);
+    } catch (err) {
+      await fs.unlink(temp).catch(() => {});
+      throw err;
+    }
+    return true;
   }
 
   /**
@@ -178,22 +271,28 @@ export function createConfigStore(options: ConfigStoreOptions): ConfigStore {
     const stale = current === null ? null : revokedTokenRestore(current.toString('utf8'), req.config);
     if (stale) return fail('invalid_content', stale);
 
-    let step = `create ${dirname(configPath)}`;
-    try {
-      await fs.mkdir(dirname(configPath), 0o700);
-      let mode = 0o600;
-      let owner: { uid: number; gid: number } | undefined;
-      if (current !== null) {
-        step = `stat ${configPath}`;
-        const info = await fs.stat(configPath);
-        // Keep what the operator (or gitlab-runner) chose for the file: its permissions and owner.
-        mode = info.mode & 0o777;
-        owner = { uid: info.uid, gid: info.gid };
-        step = `keep the previous file as ${prevPath}`;
-        await writeFileAtomic(fs, prevPath, current, { mode, owner });
+    let step = '';
+    const writeConfig = async () => {
+      if (current === null) {
+        step = `write ${configPath}`;
+        return writeFileAtomic(fs, configPath, bytes, { mode: 0o600 });
       }
+      step = `stat ${configPath}`;
+      const info = await fs.stat(configPath);
       step = `write ${configPath}`;
-      const result = await writeFileAtomic(fs, configPath, bytes, { mode, owner });
+      // Keep what the operator (or gitlab-runner) chose for the file: its permissions and owner.
+      return writeFileAtomic(fs, configPath, bytes, {
+        mode: info.mode & 0o777,
+        owner: { uid: info.uid, gid: info.gid },
+        beforeRename: async () => {
+          step = `keep the previous file as ${prevPath}`;
+          await keepPrevious(current, info);
+          step = `write ${configPath}`;
+        },
+      });
+    };
+    try {
+      const result = await inDir(configDir, writeConfig, () => (step = `create ${configDir}`));
       if (!result.durable) {
         logger.warn('config.toml replaced, but syncing its directory failed', {
           path: configPath,
@@ -213,9 +312,9 @@ export function createConfigStore(options: ConfigStoreOptions): ConfigStore {
       const state = await readState(fs, stateDir, machineId, logger);
       applied = state.applied;
       appliedText = state.appliedText;
-      const paths = statePaths(stateDir);
-      await removeLeftovers(dirname(configPath), [configPath, prevPath]);
-      await removeLeftovers(stateDir, [paths.state, paths.appliedText]);
+      await removeLeftovers(configDir, [configPath, prevPath]);
+      const names = await removeLeftovers(stateDir, [statePath.state, statePath.legacyText]);
+      legacyTextLeft = names.includes(LEGACY_TEXT_FILE);
     },
     applied: () => applied,
     appliedText: () => appliedText,

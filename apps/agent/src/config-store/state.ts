@@ -1,11 +1,12 @@
 /**
- * The agent's memory across restarts, in its state directory:
- * - `state.json`: `{machineId, applied: {number, sha256} | null}`, so `hello` reports the applied revision after a
- *   restart. It is bound to the enrolled machine: after `enroll --force` to another Paddock machine the old
- *   revision numbers mean nothing and are forgotten.
- * - `applied-config.toml`: the applied text itself (mode 0600, it holds runner tokens), the baseline that drift
- *   is measured against.
- * Both are written atomically; the text first, so state.json never names a text that is not there.
+ * The agent's memory across restarts: `state.json` in its state directory, `{machineId, applied: {number,
+ * sha256}, text}`, written atomically in one piece (mode 0600: the text holds runner tokens).
+ * - `applied` lets `hello` report the applied revision after a restart. It is bound to the enrolled machine:
+ *   after `enroll --force` to another Paddock machine the old revision numbers mean nothing and are forgotten.
+ * - `text` is the applied config.toml itself, the baseline that drift is measured against. In the same file as
+ *   the revision, so the state never names a text that is not there.
+ * Earlier agents kept the text in a second file, `applied-config.toml`; it is still read when state.json has no
+ * `text`, so an upgraded agent keeps its baseline, and the config store removes it after its next write.
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
@@ -14,7 +15,8 @@ import { type FileSystem, readIfExists } from '../fs/file-system.js';
 import type { Logger } from '../log/logger.js';
 
 export const STATE_FILE = 'state.json';
-export const APPLIED_TEXT_FILE = 'applied-config.toml';
+/** where agents before the single state file kept the applied text */
+export const LEGACY_TEXT_FILE = 'applied-config.toml';
 
 export interface AppliedRevision {
   number: number;
@@ -32,7 +34,7 @@ export function sha256Hex(data: string | Uint8Array): string {
 }
 
 export function statePaths(stateDir: string) {
-  return { state: join(stateDir, STATE_FILE), appliedText: join(stateDir, APPLIED_TEXT_FILE) };
+  return { state: join(stateDir, STATE_FILE), legacyText: join(stateDir, LEGACY_TEXT_FILE) };
 }
 
 /** Reads the state for `machineId`; anything unusable counts as "nothing applied yet" (the API re-sends). */
@@ -46,7 +48,11 @@ export async function readState(
   const raw = await readIfExists(fs, paths.state);
   if (raw === null) return { applied: null, appliedText: null };
 
-  let value: { machineId?: unknown; applied?: { number?: unknown; sha256?: unknown } | null };
+  let value: {
+    machineId?: unknown;
+    applied?: { number?: unknown; sha256?: unknown } | null;
+    text?: unknown;
+  };
   try {
     value = JSON.parse(raw.toString('utf8')) as typeof value;
   } catch {
@@ -64,17 +70,21 @@ export async function readState(
     return { applied: null, appliedText: null };
   }
   const applied = { number: a.number, sha256: a.sha256 };
-  const text = await readIfExists(fs, paths.appliedText);
-  if (text === null || sha256Hex(text) !== applied.sha256) {
-    logger.warn('applied text missing or changed; drift cannot be described until the next apply', {
-      path: paths.appliedText,
-    });
+  // The state.json of an earlier agent has no text: it is in applied-config.toml beside it.
+  const legacy = !('text' in value);
+  const path = legacy ? paths.legacyText : paths.state;
+  const text = legacy ? ((await readIfExists(fs, path))?.toString('utf8') ?? null) : value.text;
+  if (typeof text !== 'string' || sha256Hex(text) !== applied.sha256) {
+    logger.warn('applied text missing or changed; drift cannot be described until the next apply', { path });
     return { applied, appliedText: null };
   }
-  return { applied, appliedText: text.toString('utf8') };
+  return { applied, appliedText: text };
 }
 
-/** Persists the applied revision and its text. Throws the filesystem error when either write fails. */
+/**
+ * Persists the applied revision and its text in one atomic write; the state directory must exist. Throws the
+ * filesystem error when the write fails.
+ */
 export async function writeState(
   fs: FileSystem,
   stateDir: string,
@@ -82,9 +92,6 @@ export async function writeState(
   applied: AppliedRevision,
   text: string,
 ): Promise<void> {
-  const paths = statePaths(stateDir);
-  await fs.mkdir(stateDir, 0o700);
-  await writeFileAtomic(fs, paths.appliedText, Buffer.from(text, 'utf8'), { mode: 0o600 });
-  const body = JSON.stringify({ machineId, applied }, null, 2);
-  await writeFileAtomic(fs, paths.state, Buffer.from(`${body}\n`), { mode: 0o600 });
+  const body = JSON.stringify({ machineId, applied, text }, null, 2);
+  await writeFileAtomic(fs, statePaths(stateDir).state, Buffer.from(`${body}\n`, 'utf8'), { mode: 0o600 });
 }

@@ -13,6 +13,12 @@ export interface AtomicWriteOptions {
   mode: number;
   /** keep this owner (e.g. the previous file's), when it differs from ours; best effort */
   owner?: { uid: number; gid: number };
+  /**
+   * Runs once the temporary file is complete and synced, just before it is renamed over the target (the config
+   * store gives the old file its second name here). When it throws, the target is untouched, the temporary file
+   * is removed and its error is thrown.
+   */
+  beforeRename?: () => Promise<void>;
 }
 
 export interface AtomicWriteResult {
@@ -58,6 +64,7 @@ export async function writeFileAtomic(
     } finally {
       await file.close();
     }
+    await options.beforeRename?.();
     await fs.rename(temp, target);
     created = false;
   } catch (err) {

@@ -14,6 +14,8 @@ export interface FileInfo {
   size: number;
   mtimeMs: number;
   ino: number;
+  /** how many names (hard links) the file has */
+  nlink: number;
   isFile: boolean;
 }
 
@@ -32,6 +34,8 @@ export interface FileSystem {
   /** Creates a new file (fails when it exists) with `mode` before the umask. */
   createExclusive(path: string, mode: number): Promise<WritableFile>;
   rename(from: string, to: string): Promise<void>;
+  /** Gives the file at `existing` a second name, `path` (a hard link); fails when `path` exists. */
+  link(existing: string, path: string): Promise<void>;
   unlink(path: string): Promise<void>;
   mkdir(path: string, mode: number): Promise<void>;
   chmod(path: string, mode: number): Promise<void>;
@@ -52,6 +56,7 @@ export const nodeFileSystem: FileSystem = {
       size: s.size,
       mtimeMs: s.mtimeMs,
       ino: s.ino,
+      nlink: s.nlink,
       isFile: s.isFile(),
     };
   },
@@ -73,6 +78,7 @@ export const nodeFileSystem: FileSystem = {
     };
   },
   rename: (from, to) => fsp.rename(from, to),
+  link: (existing, path) => fsp.link(existing, path),
   unlink: (path) => fsp.unlink(path),
   async mkdir(path, mode) {
     await fsp.mkdir(path, { recursive: true, mode });

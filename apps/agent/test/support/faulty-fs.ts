@@ -102,6 +102,10 @@ export function faultyFs(base: FileSystem = nodeFileSystem): FaultyFs {
       gate('rename', to);
       return base.rename(from, to);
     },
+    async link(existing, path) {
+      gate('link', path);
+      return base.link(existing, path);
+    },
     async unlink(path) {
       gate('unlink', path);
       return base.unlink(path);

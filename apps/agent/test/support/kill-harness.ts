@@ -1,6 +1,6 @@
 /**
  * Kill the agent in the middle of writing config.toml, many times, and check after every kill that the file is
- * exactly one of the two texts it was switching between, never a prefix or a mix; that the copy kept as
+ * exactly one of the two texts it was switching between, never a prefix or a mix; that the previous file kept as
  * `config.toml.paddock-prev` is whole too; and that the next start removes every temporary file the killed
  * process left behind.
  *

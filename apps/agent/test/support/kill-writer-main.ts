@@ -61,6 +61,7 @@ function announcingFs(trickle: { chunk: number; pauseMs: number } | null): FileS
       };
     },
     rename: (from, to) => (step('rename', to), base.rename(from, to)),
+    link: (existing, path) => (step('link', path), base.link(existing, path)),
     unlink: (path) => (step('unlink', path), base.unlink(path)),
     mkdir: (path, mode) => (step('mkdir', path), base.mkdir(path, mode)),
     chmod: (path, mode) => (step('chmod', path), base.chmod(path, mode)),
