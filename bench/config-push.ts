@@ -3,15 +3,15 @@
  * agents and come back as `applied`, and what the API process costs while N agents are connected.
  *
  *   npx pnpm --filter @paddock/bench config-push -- --agents 100,1000,10000
- *     [--pushes 3] [--instant-pushes 1] [--workers auto] [--writes 200] [--no-profile] [--quiet-wait 30]
+ *     [--pushes 3] [--instant-pushes 3] [--workers auto] [--writes 200] [--no-profile] [--quiet-wait 30]
  *     [--connect-concurrency 50] [--replicas 1] [--from-json FILE] [--no-write]
  *     (PADDOCK_BENCH_DATABASE_URL for another server)
  *
  * For each N: a fresh database on the local Postgres with N machines, their agent credentials and one docker
  * runner assigned to all of them (inserted directly: enrollment is not what is measured); the real API in a
  * child process (lib/config-push-api.ts), so that its RSS and CPU time are its own; N real agents (connection,
- * session, config store, drift watcher, real websockets) in one or more worker processes
- * (lib/config-push-agents.ts), each agent with its own directory on tmpfs (/dev/shm). Once all are connected and
+ * session, config store, drift watcher, real websockets) in worker processes (lib/config-push-agents.ts;
+ * `--workers auto`: one per core, or one per 5,000 agents where that is more), each agent with its own directory on tmpfs (/dev/shm). Once all are connected and
  * idle: the API's RSS; then one warm-up push (the agents' first config.toml), `--pushes` measured pushes, each a
  * new `limit`, `--instant-pushes` where the agents answer without writing (the API and transport alone), and one
  * push under the CPU profiler. Separately: the agent's atomic write of the same config.toml on the real disk.
@@ -69,6 +69,7 @@ import {
   report,
   type DiskResult,
   type FleetResult,
+  type InsertAnatomy,
   type PushResult,
   type ReplicaIdle,
   type RunInfo,
@@ -88,7 +89,7 @@ function parseArgs(argv: string[]) {
   const opts = {
     agents: [100, 1000, 10_000],
     pushes: 3,
-    instantPushes: 1,
+    instantPushes: 3,
     quietWaitS: 30,
     workers: 0,
     writes: 200,
@@ -116,8 +117,10 @@ function parseArgs(argv: string[]) {
     else if (a === '--pushes') opts.pushes = Number(value());
     else if (a === '--instant-pushes') opts.instantPushes = Number(value());
     else if (a === '--quiet-wait') opts.quietWaitS = Number(value());
-    else if (a === '--workers') opts.workers = value() === 'auto' ? 0 : Number(value());
-    else if (a === '--writes') opts.writes = Number(value());
+    else if (a === '--workers') {
+      const v = value();
+      opts.workers = v === 'auto' ? 0 : Number(v);
+    } else if (a === '--writes') opts.writes = Number(value());
     else if (a === '--connect-concurrency') opts.connectConcurrency = Number(value());
     else if (a === '--replicas') opts.replicas = Number(value());
     else if (a === '--no-profile') opts.profile = false;
@@ -127,6 +130,10 @@ function parseArgs(argv: string[]) {
   }
   if (opts.agents.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('--agents: positive integers');
   if (!(opts.pushes >= 1)) throw new Error('--pushes: at least 1');
+  if (!Number.isInteger(opts.workers) || opts.workers < 0)
+    throw new Error('--workers: auto or a positive integer');
+  if (!Number.isInteger(opts.instantPushes) || opts.instantPushes < 0)
+    throw new Error('--instant-pushes: 0 or more');
   if (!Number.isInteger(opts.replicas) || opts.replicas < 1) throw new Error('--replicas: 1 or more');
   return opts;
 }
@@ -166,7 +173,9 @@ async function runFleet(n: number, opts: Options, cleanup: Array<() => Promise<v
   const rssBase = rssBaseOf[0]!;
 
   // Each worker connects all its agents to one replica, so the agents are split evenly across the replicas.
-  const wanted = opts.workers || Math.max(1, Math.ceil(n / 5000));
+  // At least one worker per core: in a fleet every agent has a host of its own, so here their work should at least
+  // spread over every core there is rather than queue behind one process.
+  const wanted = opts.workers || Math.max(os.availableParallelism(), Math.ceil(n / 5000));
   const workerCount = Math.ceil(wanted / opts.replicas) * opts.replicas;
   const workers = Array.from({ length: workerCount }, () => forkTs('config-push-agents.ts', {}));
   cleanup.push(() => stopWorkers(workers));
@@ -407,6 +416,7 @@ async function runFleet(n: number, opts: Options, cleanup: Array<() => Promise<v
     };
     log(`N=${n}: CPU profiles of one push written to ${files.patch} and ${files.rest}`);
   }
+  const insert = await explainRevisionInsert(client, n);
   for (const [r, a] of apis.entries()) {
     const stats = (await a.call({ type: 'gc' }))!;
     replicaIdle[r]!.rssAfter = rssBytes(a.pid);
@@ -437,6 +447,7 @@ async function runFleet(n: number, opts: Options, cleanup: Array<() => Promise<v
     pushes,
     instantPushes,
     profile,
+    insert,
     agentLogs,
     disconnects,
     ...(apis.length > 1 && { replicas: replicaIdle }),
@@ -460,6 +471,45 @@ const INCLUSIVE: Record<string, (f: { functionName: string; url: string }) => bo
   'pino logging': (f) => /\/pino\//.test(f.url),
   'garbage collection': (f) => f.functionName === '(garbage collector)',
 };
+
+/**
+ * The statement that dominates a rollout's transaction, alone: one revision row per machine, as `revisions.sync`
+ * writes them, explained with ANALYZE in a transaction that is rolled back (nothing stays). Postgres checks each
+ * row's foreign keys with a trigger call per row; EXPLAIN lists their time.
+ */
+async function explainRevisionInsert(client: pg.Client, n: number): Promise<InsertAnatomy | undefined> {
+  await client.query('BEGIN');
+  try {
+    const rollout = await client.query<{ id: string }>(
+      `INSERT INTO rollouts (id, reason, actor_type) VALUES (gen_random_uuid(), 'bench: explain', 'system') RETURNING id`,
+    );
+    const { rows } = await client.query<{ 'QUERY PLAN': Array<Record<string, unknown>> }>(
+      `EXPLAIN (ANALYZE, FORMAT JSON)
+       INSERT INTO config_revisions (id, machine_id, number, rollout_id, model_hash, sha256, reason, actor_type)
+       SELECT gen_random_uuid(), m.id, m.desired_revision + 1, $1::uuid,
+              (SELECT model_hash FROM config_revisions LIMIT 1), repeat('0', 64), 'bench: explain', 'system'
+         FROM machines m`,
+      [rollout.rows[0]!.id],
+    );
+    const plan = rows[0]!['QUERY PLAN'][0]!;
+    type Trigger = { 'Trigger Name': string; 'Constraint Name'?: string; Time: number; Calls: number };
+    const triggers = (plan.Triggers as Trigger[] | undefined) ?? [];
+    return {
+      rows: n,
+      executionMs: plan['Execution Time'] as number,
+      triggers: triggers.map((t) => ({
+        name: t['Constraint Name'] ?? t['Trigger Name'],
+        ms: t.Time,
+        calls: t.Calls,
+      })),
+    };
+  } catch (err) {
+    log(`N=${n}: explaining the revision INSERT failed: ${(err as Error).message}`);
+    return undefined;
+  } finally {
+    await client.query('ROLLBACK');
+  }
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // the agent's atomic write on the real disk

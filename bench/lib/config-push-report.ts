@@ -37,7 +37,7 @@ export interface PushResult {
   unanswered: number;
   /** per agent: PATCH sent → the apply frame reached the agent's session */
   received: LatencySummary;
-  /** per agent: frame received → answer ready (config.toml, its previous copy and the agent's state written) */
+  /** per agent: frame received → answer ready (config.toml written, its previous file kept, the agent's state written) */
   agentWrite: LatencySummary;
   /** per agent: PATCH sent → answer ready at the agent (complete even when the API loses answers) */
   answered: LatencySummary;
@@ -88,6 +88,11 @@ export interface FleetResult {
   warmup: PushResult;
   pushes: PushResult[];
   instantPushes: PushResult[];
+  /**
+   * The rollout's INSERT of N revision rows, explained with ANALYZE after the pushes in a transaction that is
+   * rolled back: its time and the per-row foreign-key checks Postgres runs as triggers.
+   */
+  insert?: InsertAnatomy;
   /** the API's CPU profile of one push: from the PATCH to its response, and from there to the last answer */
   profile: {
     patch: ProfileSummary & { file: string };
@@ -102,6 +107,12 @@ export interface FleetResult {
   /** with several API replicas: each one (the first is also in the fields above) */
   replicas?: ReplicaIdle[];
   error?: string;
+}
+
+export interface InsertAnatomy {
+  rows: number;
+  executionMs: number;
+  triggers: Array<{ name: string; ms: number; calls: number }>;
 }
 
 export interface DiskResult {
@@ -180,7 +191,7 @@ function phaseRows(r: FleetResult, instant: boolean): string[] {
     ...(instant
       ? []
       : [
-          `| ${who} | agent: frame → answer ready (validate, 4 atomic writes on tmpfs) | ${d(p.agentWrite)} |`,
+          `| ${who} | agent: frame → answer ready (validate, 2 atomic writes on tmpfs) | ${d(p.agentWrite)} |`,
         ]),
     `| ${who} | answer → stamped applied by the API (batched \`markApplied\`) | ${d(p.recording)} (recorded: ${n0(r.n - p.missing)} of ${n0(r.n)}) |`,
     `| ${who} | statements per push (count, summed time) | ${n0(a.queries.total)} = ${(a.queries.total / r.n).toFixed(1)} per agent; ${tallies(a.queries.byKind, 1)}; longest pool queue ${n0(a.maxPoolWaiting)} |`,
@@ -189,6 +200,12 @@ function phaseRows(r: FleetResult, instant: boolean): string[] {
       .join(', ')}; renders ${timerText(a.render)} |`,
     `| ${who} | CPU API / Postgres / agents / others over the push | ${cpuCell(p)} in ${sec(p.wallMs)} wall (2 cores) |`,
   ];
+  if (!instant && r.insert) {
+    const fk = r.insert.triggers.reduce((t, x) => t + x.ms, 0);
+    rows.push(
+      `| ${who} | the rollout's INSERT of ${n0(r.insert.rows)} revision rows, alone (EXPLAIN ANALYZE, rolled back) | ${ms(r.insert.executionMs)}, of which ${ms(fk)} in Postgres's per-row foreign-key checks: ${r.insert.triggers.map((t) => `${code(t.name)} ${ms(t.ms)} (${n0(t.calls)} calls)`).join(', ')} |`,
+    );
+  }
   return rows;
 }
 
@@ -307,10 +324,11 @@ ${ms(Math.max(0, big.syncMs - big.stmtMs - big.notifyMs))} in JavaScript${
           ? ` (profiled push, PATCH window including the start of the fan-out: Prisma client ${area('Prisma client runtime').toFixed(0)} ms, garbage collection ${area('garbage collection').toFixed(0)} ms, runner-config rendering ${area('runner-config (render)').toFixed(0)} ms)`
           : ''
       }. The reads are flat and each distinct model is rendered once; what is left is Postgres writing N of everything:
-one revision row per machine (four indexes, and the model's JSON in every row: the WAL the commit flushes), each
-machine's desired revision and each assignment's effective limit. *Next*: keep each distinct model once (a table
-keyed by its hash) so a rollout's INSERT carries ids and hashes only, and leave the effective limits, which only
-the UI reads, to a statement after the commit.`,
+one revision row per machine (five indexes and two foreign keys; the model itself is stored once per distinct
+model and the rows name it by hash), each machine's desired revision and each assignment's effective limit: the WAL
+the commit flushes. Per-machine revision numbers are the data model's promise (rollback, drift and retention work
+per machine), so a fleet-wide change writes N rows by design. *Next*, if it must go lower: leave the effective
+limits, which only the UI reads, to a statement after the commit.`,
     );
   }
 
@@ -350,10 +368,10 @@ ${ms(real.responseMs)}) and the last apply frame left after ${ms(q.p.received.ma
   const a = ok.map((r) => ({ r, p: medianPush(r)! })).at(-1)!;
   out.push(
     `**5. The agents' share here.** One apply costs an agent about ${ms(a.p.cpu.agents / a.r.n)} of CPU
-(${sec(a.p.cpu.agents)} for ${n0(a.r.n)}: protocol parse, TOML validation, four atomic writes with their promise round
+(${sec(a.p.cpu.agents)} for ${n0(a.r.n)}: protocol parse, TOML validation, two atomic writes and a hard link with their promise round
 trips, the drift check after the rename, logging). In a fleet each host spends that on its own; here all N spend it
 on the two cores the API and Postgres need, and queue behind each other (frame → answer). On a real disk one whole
-apply takes p50 ${ms(disk.apply.p50)} / p99 ${ms(disk.apply.p99)} (four fsync'd writes): the floor of an agent's share
+apply takes p50 ${ms(disk.apply.p50)} / p99 ${ms(disk.apply.p99)} (two fsync'd writes): the floor of an agent's share
 of the latency in production, instead of the tmpfs figures here. The instant pushes leave it out altogether.`,
   );
 
@@ -441,6 +459,22 @@ export function report(results: FleetResult[], disk: DiskResult, run: RunInfo): 
       `- The API's part alone, PATCH → apply frame parsed by the agent, before any agent work or answer: p99 ${apiSide.join(', ')}.`,
     );
   }
+  // With each agent on a host of its own, an agent's latency is at most the slowest answer of a push whose agents
+  // answer at once (the API and the transport) plus the slowest whole apply on a real disk: a bound, not a sample.
+  const ownHosts = ok.flatMap((r) => {
+    const p = medianPush(r, true);
+    if (!p || (r.n !== 1000 && r.n !== 10_000)) return [];
+    const bound = p.allDoneMs + disk.apply.max;
+    const limit = r.n === 1000 ? 150 : 1000;
+    return [
+      `${n0(r.n)}: ${ms(bound)} (${ms(p.allDoneMs)} + ${ms(disk.apply.max)}; p99 < ${ms(limit)} ${bound < limit ? 'would hold' : 'would not hold'})`,
+    ];
+  });
+  if (ownHosts.length) {
+    targets.push(
+      `- Agents on hosts of their own (an upper bound, not a measurement: the slowest answer of the median push whose agents answer at once, plus the slowest whole apply on the real disk below): ${ownHosts.join('; ')}.`,
+    );
+  }
   const prof = [...ok].reverse().find((r) => r.profile);
   const workers = ok.map((r) => `${r.workers} for ${n0(r.n)}`).join(', ');
 
@@ -509,8 +543,8 @@ ${prof?.profile ? profileText(prof.n, prof.profile) : ''}
 ${disk.count} sequential writes of the pushed config.toml (${disk.bytes} bytes) in ${disk.dir} (filesystem magic
 ${disk.fsType}, not tmpfs) with the agent's \`writeFileAtomic\` (temp file, write, chmod, fsync, close, rename, fsync
 of the directory): **p50 ${ms(disk.atomic.p50)}, p99 ${ms(disk.atomic.p99)}**, max ${ms(disk.atomic.max)}. A whole
-\`ConfigStore.apply\` as the agent runs it (read, validate, keep \`config.toml.paddock-prev\`, write config.toml, write
-\`applied-config.toml\` and \`state.json\`: four atomic writes): p50 ${ms(disk.apply.p50)}, p99 ${ms(disk.apply.p99)}, max
+\`ConfigStore.apply\` as the agent runs it (read, validate, write config.toml keeping the old file as
+\`config.toml.paddock-prev\` by a hard link, write \`state.json\` with the applied text: two atomic writes): p50 ${ms(disk.apply.p50)}, p99 ${ms(disk.apply.p99)}, max
 ${ms(disk.apply.max)}.
 
 ### Findings
