@@ -1,8 +1,8 @@
 /**
  * The revision each machine should run, as stored: the desired revision's row, rendered with the runners'
  * current tokens at send time, so secrets never rest in the revision table. Many machines are read at once, and
- * since a rollout usually gives many machines the same config, the model is fetched and rendered once per
- * distinct hash: equal hashes mean equal rendered text, so equal models.
+ * since a rollout usually gives many machines the same config, the model is fetched (from config_models) and
+ * rendered once per distinct hash: equal hashes mean equal rendered text, so equal models.
  */
 import type { DesiredRevision, RevisionSource } from '../../agent-gateway/session.js';
 import type { Database } from '../../db/client.js';
@@ -27,10 +27,10 @@ export function storedRevisions(
         Array<{ machine_id: string; number: number; sha256: string; model: DesiredModel | null }>
       >`
         SELECT machine_id::text, number, sha256,
-               CASE WHEN row_number() OVER (PARTITION BY sha256 ORDER BY machine_id) = 1 THEN model END AS model
-          FROM (SELECT r.machine_id, r.number, r.sha256, c.model
+               CASE WHEN first THEN (SELECT c.model FROM config_models c WHERE c.hash = d.model_hash) END AS model
+          FROM (SELECT r.machine_id, r.number, r.sha256, r.model_hash,
+                       row_number() OVER (PARTITION BY r.sha256 ORDER BY r.machine_id) = 1 AS first
                   FROM machines m JOIN config_revisions r ON r.machine_id = m.id AND r.number = m.desired_revision
-                  JOIN config_models c ON c.hash = r.model_hash
                  WHERE m.id = ANY(${machineIds}::uuid[]) AND m.desired_revision > 0) d`;
       const distinct = rows.filter((r): r is typeof r & { model: DesiredModel } => r.model !== null);
       const texts = await render(distinct.map((r) => r.model));
