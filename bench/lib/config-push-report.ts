@@ -324,7 +324,7 @@ ${ms(Math.max(0, big.syncMs - big.stmtMs - big.notifyMs))} in JavaScript${
           ? ` (profiled push, PATCH window including the start of the fan-out: Prisma client ${area('Prisma client runtime').toFixed(0)} ms, garbage collection ${area('garbage collection').toFixed(0)} ms, runner-config rendering ${area('runner-config (render)').toFixed(0)} ms)`
           : ''
       }. The reads are flat and each distinct model is rendered once; what is left is Postgres writing N of everything:
-one revision row per machine (five indexes and two foreign keys; the model itself is stored once per distinct
+one revision row per machine (five indexes and three foreign keys, checked row by row; the model itself is stored once per distinct
 model and the rows name it by hash), each machine's desired revision and each assignment's effective limit: the WAL
 the commit flushes. Per-machine revision numbers are the data model's promise (rollback, drift and retention work
 per machine), so a fleet-wide change writes N rows by design. *Next*, if it must go lower: leave the effective
