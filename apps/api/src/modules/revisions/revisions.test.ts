@@ -126,6 +126,28 @@ describe('revisions', () => {
     );
     expect(gone.statusCode).toBe(404);
   });
+
+  it('store each distinct model once, named by the sha256 of its jsonb text, however many machines share it', async () => {
+    const before = await ctx.db.prisma.configModel.count();
+    const res = await patchToken({ limit: 6, overrides: [{ machineId: machineIds[2], limit: 8 }] });
+    const rollout: Rollout = res.json();
+    const rows = await ctx.db.prisma.configRevision.findMany({
+      where: { rolloutId: rollout.rolloutId! },
+      include: { configModel: true },
+      orderBy: { machineId: 'asc' },
+    });
+    expect(rows).toHaveLength(3);
+    // Two machines run the same model (limit 6); the third has its own (its override, 8).
+    expect(new Set(rows.map((r) => r.modelHash)).size).toBe(2);
+    expect(await ctx.db.prisma.configModel.count()).toBe(before + 2);
+    for (const r of rows) {
+      const [named] = await ctx.db.prisma.$queryRaw<Array<{ hash: string }>>`
+        SELECT encode(sha256(convert_to(${JSON.stringify(r.configModel.model)}::jsonb::text, 'UTF8')), 'hex') AS hash`;
+      expect(r.modelHash).toBe(named!.hash);
+    }
+    // Back to where the earlier tests left the limits.
+    await patchToken({ limit: 5, overrides: [{ machineId: machineIds[2], limit: null }] });
+  });
 });
 
 describe('token limits', () => {
