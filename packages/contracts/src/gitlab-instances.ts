@@ -73,6 +73,7 @@ export const GitlabSyncRun = z.object({
     detailsRead: z.number().int(),
   }),
   managers: z.object({
+    /** runners whose managers were read: every one still in GitLab that has ever contacted it */
     runnersRead: z.number().int(),
     stored: z.number().int(),
     /** managers whose system_id is a machine's */

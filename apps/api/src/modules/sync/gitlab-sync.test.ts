@@ -165,7 +165,8 @@ describe('GitLab sync: runners', () => {
     const next = await sync(instance.id);
     expect(next.runners.detailsRead).toBe(50);
     expect(sim.requests.count('GET /runners/:id')).toBe(50);
-    expect(sim.requests.count('GET /runners/:id/managers')).toBe(250);
+    // None of them has contacted GitLab yet, so none has a manager to read.
+    expect(sim.requests.count('GET /runners/:id/managers')).toBe(0);
   });
 });
 
@@ -185,9 +186,14 @@ describe('GitLab sync: runner managers', () => {
       info: { version: '18.4.0', platform: 'linux', architecture: 'amd64' },
     });
     sim.runners.heartbeat(gitlabRunner, { systemId: 'r_zzzzzzzzzzzz', ip: '10.9.9.9' });
+    // Registered in GitLab, never started anywhere: no manager to read.
+    const unused = newRunner({ runnerType: 'instance_type', tagList: ['spare'] });
+    await f.runner(instance.id, { gitlabRunnerId: unused.id });
 
+    sim.requests.reset();
     const run = await sync(instance.id);
     expect(run.managers).toMatchObject({ runnersRead: 1, stored: 2, linked: 1 });
+    expect(sim.requests.count('GET /runners/:id/managers')).toBe(1);
     const detail = await runnerDetail(runner.id);
     expect(detail.managers).toEqual([
       expect.objectContaining({

@@ -5,8 +5,8 @@
  *    have are imported (read-only, no token); runners GitLab no longer lists are marked `deleted`, never dropped.
  *    Tags and the other settings are only in `GET /runners/:id`, so those are read for a bounded number of
  *    runners per run, in turn.
- * 2. Runner managers: `GET /runners/:id/managers` for every runner still in GitLab, stored and joined to machines
- *    by system_id.
+ * 2. Runner managers: `GET /runners/:id/managers` for every runner still in GitLab that has contacted it, stored and
+ *    joined to machines by system_id.
  * 3. Jobs: the pending and running jobs of every watched project (a group's projects are listed first), stored as
  *    snapshots; snapshots GitLab no longer lists are read once more for their final status (bounded per run).
  *
@@ -191,7 +191,11 @@ export function gitlabSyncService(deps: GitlabSyncDeps) {
   }
 
   async function syncManagers(instanceId: string, client: GitlabClient, stats: RunStats) {
-    const runners = (await repo.runnersOf(instanceId)).filter((r) => r.gitlabStatus !== DELETED_IN_GITLAB);
+    // GitLab makes a runner's first manager when the runner first contacts it: one listed as never contacted has
+    // none, and reading its managers would only spend a request (a tenth of them in a large fleet).
+    const runners = (await repo.runnersOf(instanceId)).filter(
+      (r) => r.gitlabStatus !== DELETED_IN_GITLAB && r.gitlabStatus !== 'never_contacted',
+    );
     const read = await Promise.all(
       runners.map(async (r) => {
         checkStopping();
