@@ -517,8 +517,9 @@ worker waits that long after each run, so synced data is at most one interval pl
 
 - Steady-state run under half the interval (${seconds(TARGET_STEADY_MS)}): **${steadyMet ? 'met' : 'not met'}** — ${seconds(steady.run.durationMs)}.
 - First run (imports everything) under one interval (${seconds(TARGET_FIRST_MS)}): **${firstMet ? 'met' : 'not met'}** — ${seconds(first.run.durationMs)}.
-- Requests: every run reads the managers of every runner GitLab still has, one request each (\`GET /runners/:id/managers\`),
-  so a run costs at least one request per runner: ${n(steady.run.requests)} per steady-state run, about ${n(Math.round((steady.run.requests * 60_000) / (DEFAULT_INTERVAL_MS + steady.run.durationMs)))} per minute at the
+- Requests: every run reads the managers of every runner GitLab still has and that has ever contacted it (one that never
+  has has none), one request each (\`GET /runners/:id/managers\`), so a run costs about one request per contacted
+  runner: ${n(steady.run.requests)} per steady-state run, about ${n(Math.round((steady.run.requests * 60_000) / (DEFAULT_INTERVAL_MS + steady.run.durationMs)))} per minute at the
   default interval. Recorded, no target.
 - The simulator answers on loopback in about a millisecond; a real GitLab takes longer per request, and with
   ${CONCURRENCY} requests in flight (PADDOCK_GITLAB_CONCURRENCY's default) every 10 ms of GitLab latency adds about
